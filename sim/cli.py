@@ -1,0 +1,113 @@
+"""Command line: `python -m sim run|validate|levers ...`.
+
+Input errors print one line naming the file and key, exit with status 2, and write nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+from sim.loading import load_scenario, parse_override, scenario_to_yaml
+
+SUMMARY = (
+    ("firms", "{:.0f}"), ("employment", "{:.0f}"), ("tailors_home", "{:.0f}"),
+    ("tailors_entrepreneur", "{:.0f}"), ("chain_completeness", "{:.2f}"),
+    ("local_sourcing_ratio", "{:.2f}"), ("eg_gamma", "{:.3f}"), ("morans_i", "{:.3f}"),
+    ("cost_total", "{:,.0f}"), ("taken_off", "{:.0f}"),
+)
+
+
+def _overrides(pairs: Sequence[str] | None) -> dict[str, Any]:
+    return dict(parse_override(p) for p in pairs or [])
+
+
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
+                   help="override a dotted key, e.g. --set levers.financing.enabled=true")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, _overrides(args.overrides))
+    sys.stdout.write(scenario_to_yaml(scenario))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.run import run
+
+    scenario = load_scenario(args.scenario, _overrides(args.overrides))
+    months = args.steps if args.steps is not None else scenario.run.months
+    with tqdm(total=months, desc=scenario.name, unit="month", file=sys.stderr, disable=True if args.quiet else None) as bar:
+        result = run(scenario, engine=args.engine, seed=args.seed, steps=args.steps,
+                     progress=lambda _m: bar.update(1))
+    final = result.final()
+    width = max(len(k) for k, _ in SUMMARY)
+    print(f"{scenario.name}: engine {result.engine}, seed {result.seed}, {months} months, "
+          f"{result.wall_seconds:.1f} s")
+    start = result.timeseries.iloc[0]
+    print(f"  {'measure':<{width}}  {'month 0':>14}  {'horizon':>14}")
+    for key, fmt in SUMMARY:
+        print(f"  {key:<{width}}  {fmt.format(start[key]):>14}  {fmt.format(final[key]):>14}")
+    out = Path(args.out) if args.out else Path("results") / "runs" / f"{scenario.name}-seed{result.seed}"
+    result.save(out)
+    print(f"wrote {out}/ (timeseries.parquet, firms.parquet, scenario.yaml, manifest.yaml)")
+    return 0
+
+
+def cmd_levers(args: argparse.Namespace) -> int:
+    from sim.levers_job import run_lever_comparison
+
+    run_lever_comparison(
+        scenarios_dir=Path(args.scenarios), arms=args.arms, replicates=args.replicates,
+        steps=args.steps, out=Path(args.out), workers=args.workers, baseline=args.baseline,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run one scenario and write its outputs")
+    _add_run_args(p)
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    p.add_argument("--steps", type=int, default=None, help="months (default: the scenario's)")
+    p.add_argument("--engine", default="mesa", choices=["mesa"])
+    p.add_argument("--out", default=None, help="output folder (default results/runs/NAME-seedN)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check a scenario and print it resolved")
+    _add_run_args(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("levers", help="the lever comparison: each arm against no_policy")
+    p.add_argument("--scenarios", default="scenarios", help="folder holding the arm scenarios")
+    p.add_argument("--arms", nargs="+", default=["no_policy", "financing", "burden", "plants", "combined"])
+    p.add_argument("--baseline", default="no_policy")
+    p.add_argument("--replicates", type=int, default=8)
+    p.add_argument("--steps", type=int, default=None)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--out", default="results/levers")
+    p.set_defaults(func=cmd_levers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InputError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

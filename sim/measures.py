@@ -1,0 +1,121 @@
+"""Monthly measures, computed the same way for both engines from plain arrays.
+
+An engine hands over a `Snapshot` of its state at the end of a month; `monthly_measures` turns it
+into one row of the timeseries (one column per measure). Column names are listed in `columns`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import metrics
+from sim.chain import ValueChain
+from sim.government import LEVERS, Government
+from sim.space import County
+
+STATUSES = ("away", "employed_home", "entrepreneur", "unemployed_home")
+AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME = range(4)
+ORIGINS = ("incumbent", "returnee", "outside")
+
+
+@dataclass
+class Snapshot:
+    """End-of-month state, as arrays over living firms plus counts and flows of the month."""
+
+    month: int
+    stage: np.ndarray  # int per living firm
+    zone: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    workers: np.ndarray
+    tailor_workers: np.ndarray
+    output: np.ndarray
+    status_counts: np.ndarray  # tailors per status (STATUSES order)
+    returns: int
+    departures: int
+    births: np.ndarray  # per origin (ORIGINS order)
+    deaths: np.ndarray
+    local_share: np.ndarray  # per supplier stage, this month
+    plant_free_m2: float
+
+
+def columns(chain: ValueChain, county: County) -> list[str]:
+    """All timeseries columns, in order."""
+    cols = ["month", "firms", *[f"firms_{s}" for s in chain.stages]]
+    cols += [f"firms_zone_{z}" for z in county.zone_names]
+    cols += ["employment", "employment_tailors", "employment_local", "output"]
+    cols += [f"tailors_{s}" for s in STATUSES] + ["tailors_home", "returns", "departures"]
+    cols += [f"births_{o}" for o in ORIGINS] + [f"deaths_{o}" for o in ORIGINS]
+    cols += ["eg_gamma", "eg_G", "eg_H", "hhi_zones", "morans_i"]
+    cols += [f"lq_{z}" for z, k in zip(county.zone_names, county.zone_kinds, strict=True) if k != "other"]
+    cols += ["chain_completeness", "local_sourcing_ratio", "plant_free_m2"]
+    cols += [f"cost_{lever}" for lever in LEVERS] + ["cost_total", "jobs_per_million_yuan", "taken_off"]
+    return cols
+
+
+def monthly_measures(
+    snap: Snapshot,
+    chain: ValueChain,
+    county: County,
+    gov: Government,
+    initial_employment: float,
+    takeoff_ready: bool,
+    min_completeness: float,
+    employment_multiple: float,
+) -> dict[str, float]:
+    """One timeseries row. EG, LQ and HHI use the zones as areas and zone land area as the
+    proxy for aggregate employment (the county's other industries are not modelled)."""
+    S, Z = chain.n, county.n_zones
+    row: dict[str, float] = {"month": snap.month, "firms": int(snap.stage.size)}
+    by_stage = np.bincount(snap.stage, minlength=S)
+    for i, s in enumerate(chain.stages):
+        row[f"firms_{s}"] = int(by_stage[i])
+    by_zone = np.bincount(snap.zone, minlength=Z)
+    for i, z in enumerate(county.zone_names):
+        row[f"firms_zone_{z}"] = int(by_zone[i])
+    employment = float(snap.workers.sum())
+    row["employment"] = employment
+    row["employment_tailors"] = float(snap.tailor_workers.sum())
+    row["employment_local"] = employment - row["employment_tailors"]
+    row["output"] = float(snap.output.sum())
+    for i, s in enumerate(STATUSES):
+        row[f"tailors_{s}"] = int(snap.status_counts[i])
+    row["tailors_home"] = int(snap.status_counts[1:].sum())
+    row["returns"], row["departures"] = snap.returns, snap.departures
+    for i, o in enumerate(ORIGINS):
+        row[f"births_{o}"] = int(snap.births[i])
+        row[f"deaths_{o}"] = int(snap.deaths[i])
+
+    eg = metrics.ellison_glaeser(snap.workers, snap.zone, county.area)
+    row["eg_gamma"], row["eg_G"], row["eg_H"] = eg.gamma, eg.G, eg.H
+    emp_zone = np.bincount(snap.zone, weights=snap.workers, minlength=Z)
+    row["hhi_zones"] = metrics.herfindahl(emp_zone)
+    density = np.zeros((county.width, county.height))
+    np.add.at(density, (snap.x, snap.y), 1.0)
+    row["morans_i"] = metrics.morans_i(density, "rook")
+    lq = metrics.location_quotient(emp_zone, county.area)
+    for i, (z, k) in enumerate(zip(county.zone_names, county.zone_kinds, strict=True)):
+        if k != "other":
+            row[f"lq_{z}"] = float(lq[i])
+
+    present = np.bincount(snap.stage, weights=(snap.workers > 0), minlength=S) > 0
+    row["chain_completeness"] = metrics.chain_completeness(present, chain.links)
+    out_stage = np.bincount(snap.stage, weights=snap.output, minlength=S)
+    row["local_sourcing_ratio"] = metrics.local_sourcing_ratio(chain.io, out_stage, snap.local_share)
+    row["plant_free_m2"] = snap.plant_free_m2
+
+    for lever in LEVERS:
+        row[f"cost_{lever}"] = gov.spent[lever]
+    row["cost_total"] = gov.total_spent
+    jobs = employment - initial_employment
+    row["jobs_per_million_yuan"] = jobs / (gov.total_spent / 1e6) if gov.total_spent > 0 else float("nan")
+    completeness = row["chain_completeness"]
+    row["taken_off"] = int(
+        takeoff_ready
+        and employment > 0
+        and employment >= employment_multiple * initial_employment
+        and (np.isnan(completeness) or completeness >= min_completeness)
+    )
+    return row

@@ -1,0 +1,264 @@
+"""The rules of the model, each written once as a pure function over NumPy values that broadcast.
+
+A Mesa agent calls a rule with its own scalars; the vector engine calls the same rule with whole
+arrays. The ODD (docs/model.md) points at one function here per submodel, so the engines cannot
+drift apart. No function here draws random numbers: draws are made by the engines and passed in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from sim.scenario import (
+    BehaviourSpec,
+    EntrepreneurshipSpec,
+    ExitSpec,
+    ExternalitySpec,
+    LeversSpec,
+    LocationSpec,
+    ProductionSpec,
+    ReturnMigrationSpec,
+)
+
+Float = NDArray[np.float64] | float
+
+
+def logistic(v: ArrayLike) -> Float:
+    return 1.0 / (1.0 + np.exp(-np.asarray(v, dtype=float)))
+
+
+# ------------------------------------------------------------------------ 1. return migration
+def expected_home_income(job_probability: float, home_wage: float) -> float:
+    """What a tailor away expects to earn at home: the wage times the chance of finding a job."""
+    return job_probability * home_wage
+
+
+def return_probability(
+    home_income: Float,
+    coastal_wage: float,
+    peer_share: Float,
+    active_levers: int,
+    attachment: Float,
+    p: ReturnMigrationSpec,
+) -> Float:
+    """Monthly probability that a tailor away returns home (logistic, capped at max_hazard).
+
+    The utility adds the relative income gap, the share of the tailor's village already home
+    (peer influence, which makes returns cascade as in Granovetter's threshold model), the
+    number of active levers (publicity and returnee support) and a fixed individual attachment
+    (the spread of individual thresholds).
+    """
+    gap = (home_income - coastal_wage) / coastal_wage
+    v = p.intercept + p.income_gap * gap + p.peer * peer_share + p.policy * active_levers + attachment
+    return p.max_hazard * logistic(v)
+
+
+def leave_probability(months_jobless: ArrayLike, p: ReturnMigrationSpec) -> Float:
+    """Monthly probability that a jobless returnee leaves again for the coast."""
+    return np.where(np.asarray(months_jobless) >= p.leave_after_months, p.leave_hazard, 0.0)
+
+
+def job_probability(vacancies: float, seekers: float) -> float:
+    """Chance a job seeker at home finds a job in a month, from last month's labour market."""
+    return float(min(1.0, vacancies / max(1.0, seekers)))
+
+
+# ------------------------------------------------------------------------ 2. entrepreneurship
+def startup_cost(has_plant: ArrayLike, p: EntrepreneurshipSpec) -> Float:
+    """Cost of founding: fixed cost, machines for the first workers, premises if no plant."""
+    base = p.startup_fixed_cost + p.capital_per_worker * p.startup_workers
+    return base + np.where(np.asarray(has_plant, dtype=bool), 0.0, p.premises_cost)
+
+
+def founder_credit(savings: Float, credit_cap: float, credit_leverage: float) -> Float:
+    """What a founder can borrow: a multiple of savings up to a cap (guarantees raise both)."""
+    return np.minimum(credit_cap, credit_leverage * np.asarray(savings, dtype=float))
+
+
+def founding_probability(
+    owner_income: Float, home_wage: float, has_plant: ArrayLike, p: EntrepreneurshipSpec
+) -> Float:
+    """Monthly probability that a skilled tailor at home founds a firm (before finance).
+
+    Logistic in the relative gain of owning a firm over the home wage. Without a standard plant
+    the founder must first find premises, which takes `premises_delay_months` on average, so the
+    monthly hazard is divided by (1 + delay).
+    """
+    gain = (np.asarray(owner_income, dtype=float) - home_wage) / home_wage
+    base = p.max_hazard * logistic(p.intercept + p.profit * gain)
+    delay = np.where(np.asarray(has_plant, dtype=bool), 0.0, p.premises_delay_months)
+    return base / (1.0 + delay)
+
+
+# ------------------------------------------------------------------------ 3. outside investment
+def investor_arrival_rate(base_rate: float, pull: float, local_firms: int, active_levers: int,
+                          policy: float) -> float:
+    """Expected outside arrivals in a month: a base rate plus the pull of the local cluster."""
+    return (base_rate + pull * local_firms) * (1.0 + policy * active_levers)
+
+
+def investor_stage_weights(shares: np.ndarray, unmet_share: np.ndarray, gap_pull: float) -> np.ndarray:
+    """Stage mix of arriving investors, tilted towards inputs the cluster lacks locally."""
+    w = shares * (1.0 + gap_pull * unmet_share)
+    total = w.sum()
+    return w / total if total > 0 else np.full_like(w, 1.0 / w.size)
+
+
+# ------------------------------------------------------------------------ 4. location choice
+def zone_weights(
+    area: np.ndarray,
+    same: np.ndarray,
+    linked: np.ndarray,
+    advantage: np.ndarray,
+    rent: np.ndarray,
+    has_plant: np.ndarray,
+    policy: np.ndarray,
+    p: LocationSpec,
+) -> np.ndarray:
+    """Attractiveness of each zone to an entrant (arrays over zones; last axis = zones).
+
+    area^a * (pseudo + same + w_link*linked)^theta * exp(advantage - rent + plant + policy).
+    theta = 1 with nothing else is Arthur's urn; theta > 1 is non-linear increasing returns
+    (lock-in); a = 1, theta = 0 is the dartboard (proportional to area).
+    """
+    mass = p.pseudo_count + same + p.linkage_weight * linked
+    agglomeration = np.where(mass > 0, mass, 0.0) ** p.increasing_returns
+    rent_ref = max(float(np.max(rent)), 1e-9)
+    utility = (
+        p.advantage * advantage - p.rent * rent / rent_ref + p.plant * has_plant + p.policy * policy
+    )
+    return np.where(area > 0, area**p.area_exponent, 0.0) * agglomeration * np.exp(utility)
+
+
+def cell_weights(same_nbhd: np.ndarray, linked_nbhd: np.ndarray, has_plant: np.ndarray,
+                 p: LocationSpec) -> np.ndarray:
+    """Attractiveness of each cell inside the chosen zone: nearby firms and free plant space."""
+    mass = 1.0 + same_nbhd + p.linkage_weight * linked_nbhd
+    return mass**p.cell_increasing_returns * np.exp(p.plant * has_plant)
+
+
+def choose(weights: np.ndarray, u: Float) -> NDArray[np.int64] | int:
+    """Index drawn with probability proportional to `weights` by inverse CDF of uniform(s) u.
+
+    All-zero weights (an empty urn) fall back to a uniform choice.
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    cdf = np.cumsum(w)
+    idx = np.searchsorted(cdf, np.asarray(u) * cdf[-1], side="right")
+    return np.minimum(idx, w.size - 1)
+
+
+# ------------------------------------------------------------------------ 5. production
+def box_sum(grid: np.ndarray, radius: int) -> np.ndarray:
+    """Sum over the (2r+1)x(2r+1) Moore neighbourhood of every cell (last two axes = x, y).
+
+    Cost is linear in the number of cells (cumulative sums), whatever the radius.
+    """
+    if radius == 0:
+        return grid.astype(float)
+    g = np.asarray(grid, dtype=float)
+    pad = [(0, 0)] * (g.ndim - 2) + [(radius + 1, radius), (radius + 1, radius)]
+    c = np.pad(g, pad).cumsum(axis=-2).cumsum(axis=-1)
+    k = 2 * radius + 1
+    return c[..., k:, k:] - c[..., :-k, k:] - c[..., k:, :-k] + c[..., :-k, :-k]
+
+
+def externality(same_nbhd: Float, linked_nbhd: Float, p: ExternalitySpec) -> Float:
+    """Productivity multiplier from nearby firms of the same stage and of IO-linked stages."""
+    return 1.0 + p.localization * np.log1p(same_nbhd) + p.linkage * np.log1p(linked_nbhd)
+
+
+def congested_rent(base_rent: Float, firms_nbhd: Float, cells_nbhd: Float, elasticity: float) -> Float:
+    """Market rent of a cell: the zone's rent raised by the density of firms around it."""
+    return base_rent * (1.0 + elasticity * np.asarray(firms_nbhd) / np.maximum(cells_nbhd, 1.0))
+
+
+def local_supply_share(supply: np.ndarray, demand: np.ndarray, max_share: float) -> np.ndarray:
+    """Share of each stage's input demand that local suppliers can meet (per supplier stage)."""
+    ratio = np.where(demand > 0, supply / np.where(demand > 0, demand, 1.0), 0.0)
+    return max_share * np.minimum(1.0, ratio)
+
+
+def firm_output(output_per_worker: Float, productivity: Float, ext: Float, demand: Float,
+                tailors: Float, locals_: Float, p: ProductionSpec) -> Float:
+    """Monthly output (yuan): effective labour times productivity, externality and demand."""
+    return output_per_worker * productivity * ext * demand * (tailors + p.local_worker_productivity * locals_)
+
+
+def hiring_target(workers: ArrayLike, margin: ArrayLike, credit_room: ArrayLike,
+                  capital_per_worker: float, p: ProductionSpec) -> NDArray[np.int64]:
+    """Employment a firm wants next: grow when profitable (if it can finance the machines),
+    shrink when loss-making, otherwise stay."""
+    w = np.asarray(workers, dtype=np.int64)
+    m = np.asarray(margin, dtype=float)
+    step_up = np.maximum(1, np.floor(p.hire_rate * w)).astype(np.int64)
+    affordable = np.floor(np.asarray(credit_room, dtype=float) / max(capital_per_worker, 1e-9))
+    up = np.minimum(step_up, np.maximum(affordable, 0)).astype(np.int64)
+    down = np.maximum(1, np.floor(p.fire_rate * w)).astype(np.int64)
+    return np.where(m > p.margin_to_grow, w + up, np.where(m < 0, np.maximum(w - down, 0), w))
+
+
+# ------------------------------------------------------------------------ 7. exit
+def exit_hazard(age_months: ArrayLike, loss: ArrayLike, p: ExitSpec) -> Float:
+    """Monthly exit probability from the annual hazard of the firm's age year (SAIC 2013),
+    multiplied after a loss-making month."""
+    years = np.minimum(np.asarray(age_months) // 12, len(p.hazard_by_year) - 1)
+    annual = np.asarray(p.hazard_by_year)[years]
+    monthly = 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+    return np.minimum(1.0, monthly * np.where(np.asarray(loss, dtype=bool), p.loss_multiplier, 1.0))
+
+
+# ------------------------------------------------------------------------ 6. sourcing & 7. profit
+def input_cost_share(io: np.ndarray, input_share: np.ndarray, local_share: np.ndarray,
+                     saving: float) -> np.ndarray:
+    """Input cost per yuan of output, by buyer stage: locally bought inputs cost `saving` less."""
+    return input_share - saving * (io * local_share[:, None]).sum(axis=0)
+
+
+def firm_accounts(
+    output: Float,
+    input_cost: Float,
+    tailors: Float,
+    locals_: Float,
+    plant_m2: Float,
+    rent_cell: Float,
+    plant_rent: Float,
+    debt: Float,
+    plant_months: Float,
+    lever_on: np.ndarray,
+    b: BehaviourSpec,
+    lv: LeversSpec,
+) -> tuple[Float, Float, Float, Float]:
+    """A firm's monthly costs before support, and what each lever would pay towards them.
+
+    Costs: inputs, wages and employer social insurance, taxes and fees on output, rent (market
+    rent for space beyond the firm's standard plant, the zone's base rent for plant space) and
+    interest. `lever_on` holds (financing, burden, plant) flags for the firm's zone this month.
+    Returns (costs, financing request, burden request, plant request).
+    """
+    t, prod = b.taxes, b.production
+    wages = b.wages.home * tailors + b.wages.local * locals_
+    workers = tailors + locals_
+    rent_market = np.maximum(0.0, prod.m2_per_worker * workers - plant_m2) * rent_cell
+    rent_plant = plant_m2 * plant_rent
+    interest = prod.loan_rate / 12.0 * debt
+    costs = (
+        output * (input_cost + t.output_tax)
+        + wages * (1.0 + t.social_insurance)
+        + rent_market
+        + rent_plant
+        + interest
+    )
+    fin_on, burden_on, plant_on = lever_on[0], lever_on[1], lever_on[2]
+    req_fin = fin_on * min(lv.financing.rate_subsidy, prod.loan_rate) / 12.0 * debt
+    in_window = np.asarray(plant_months) < lv.plant_supply.rent_discount_months
+    req_plant = plant_on * in_window * lv.plant_supply.rent_discount * rent_plant
+    req_burden = burden_on * (
+        min(lv.burden.output_tax_cut, t.output_tax) * output
+        + min(lv.burden.social_insurance_cut, t.social_insurance) * wages
+        + lv.burden.rent_relief * (rent_market + rent_plant - req_plant)
+    )
+    return costs, req_fin, req_burden, req_plant
