@@ -15,7 +15,7 @@ from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from sim import rules
-from sim.measures import AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME
+from sim.measures import AWAY, EMPLOYED_HOME, UNEMPLOYED_HOME
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -26,8 +26,15 @@ class Tailor(Agent):
 
     model: ClusterModel
 
-    def __init__(self, model: ClusterModel, skill: float, savings: float, village: int,
-                 attachment: float, status: int) -> None:
+    def __init__(
+        self,
+        model: ClusterModel,
+        skill: float,
+        savings: float,
+        village: int,
+        attachment: float,
+        status: int,
+    ) -> None:
         super().__init__(model)
         self.skill = skill
         self.savings = savings
@@ -44,15 +51,21 @@ class Tailor(Agent):
         if self.status == AWAY:
             self.savings += spec.wages.saving_rate * spec.wages.coastal
             p = rules.return_probability(
-                m.env.home_income, spec.wages.coastal, m.village_home_share[self.village],
-                m.env.active_levers, self.attachment, spec.return_migration,
+                m.env.home_income,
+                spec.wages.coastal,
+                m.village_home_share[self.village],
+                m.env.active_levers,
+                self.attachment,
+                spec.return_migration,
             )
             if m.streams.migration.random() < p:
                 m.set_status(self, UNEMPLOYED_HOME)
                 m.flows.returns += 1
         elif self.status == UNEMPLOYED_HOME:
             self.months_jobless += 1
-            if m.streams.migration.random() < rules.leave_probability(self.months_jobless, spec.return_migration):
+            if m.streams.migration.random() < rules.leave_probability(
+                self.months_jobless, spec.return_migration
+            ):
                 m.set_status(self, AWAY)
                 m.flows.departures += 1
         elif self.status == EMPLOYED_HOME:
@@ -76,9 +89,21 @@ class Firm(FixedAgent):
 
     model: ClusterModel
 
-    def __init__(self, model: ClusterModel, cell, stage: int, zone: int, origin: int,
-                 anchor: bool, owner: Tailor | None, capital: float, debt: float,
-                 productivity: float, target: int, age: int = 0) -> None:
+    def __init__(
+        self,
+        model: ClusterModel,
+        cell,
+        stage: int,
+        zone: int,
+        origin: int,
+        anchor: bool,
+        owner: Tailor | None,
+        capital: float,
+        debt: float,
+        productivity: float,
+        target: int,
+        age: int = 0,
+    ) -> None:
         super().__init__(model)
         self.cell = cell
         self.stage = stage
@@ -117,10 +142,15 @@ class Firm(FixedAgent):
         if self.age == 0 and self.workers == 0:
             return  # an entrant keeps its start-up target
         credit_room = m.credit_limit(self) - self.debt
-        self.target = int(rules.hiring_target(
-            self.workers, self.margin, credit_room,
-            m.spec.behaviour.entrepreneurship.capital_per_worker, m.spec.behaviour.production,
-        ))
+        self.target = int(
+            rules.hiring_target(
+                self.workers,
+                self.margin,
+                credit_room,
+                m.spec.behaviour.entrepreneurship.capital_per_worker,
+                m.spec.behaviour.production,
+            )
+        )
 
     def produce(self) -> None:
         """Production and local sourcing: output, costs and support requested from levers."""
@@ -132,15 +162,33 @@ class Firm(FixedAgent):
         same = env.box[s, x, y] - 1.0
         linked = float(m.chain.linked[s] @ env.box[:, x, y])
         ext = rules.externality(same, linked, b.externalities)
-        self.productivity *= float(np.exp(b.production.productivity_shock_sd * m.streams.production.standard_normal()))
-        self.output = float(rules.firm_output(
-            m.chain.output_per_worker[s], self.productivity, ext, env.demand[s],
-            len(self.staff), self.locals, b.production,
-        ))
+        self.productivity *= float(
+            np.exp(b.production.productivity_shock_sd * m.streams.production.standard_normal())
+        )
+        self.output = float(
+            rules.firm_output(
+                m.chain.output_per_worker[s],
+                self.productivity,
+                ext,
+                env.demand[s],
+                len(self.staff),
+                self.locals,
+                b.production,
+            )
+        )
         acc = rules.firm_accounts(
-            self.output, env.input_cost_share[s], len(self.staff), self.locals, self.plant_m2,
-            env.rent[x, y], m.county.base_rent[self.zone], self.debt, self.plant_months,
-            env.lever_terms[:, self.zone], b, m.spec.levers,
+            self.output,
+            env.input_cost_share[s],
+            len(self.staff),
+            self.locals,
+            self.plant_m2,
+            env.rent[x, y],
+            m.county.base_rent[self.zone],
+            self.debt,
+            self.plant_months,
+            env.lever_terms[:, self.zone],
+            b,
+            m.spec.levers,
         )
         self.costs, self.requests = float(acc[0]), np.array(acc[1:], dtype=float)
 
@@ -152,7 +200,8 @@ class Firm(FixedAgent):
         self.margin = self.profit / self.output if self.output > 0 else 0.0
         self.capital += self.profit
         self.debt *= 1.0 - m.spec.behaviour.production.amortization
-        self.loss_streak = self.loss_streak + 1 if self.profit < 0 else 0
+        idle_or_losing = self.profit < 0 or self.output <= 0
+        self.loss_streak = self.loss_streak + 1 if idle_or_losing else 0
         self.age += 1
         if self.plant_m2 > 0:
             self.plant_months += 1
@@ -164,4 +213,6 @@ class Firm(FixedAgent):
             return False
         if self.capital < 0 or self.loss_streak >= ex.loss_months:
             return True
-        return bool(self.model.streams.exit.random() < rules.exit_hazard(self.age, self.profit < 0, ex))
+        return bool(
+            self.model.streams.exit.random() < rules.exit_hazard(self.age, self.profit < 0, ex)
+        )

@@ -15,10 +15,16 @@ from sim.errors import InputError
 from sim.loading import load_scenario, parse_override, scenario_to_yaml
 
 SUMMARY = (
-    ("firms", "{:.0f}"), ("employment", "{:.0f}"), ("tailors_home", "{:.0f}"),
-    ("tailors_entrepreneur", "{:.0f}"), ("chain_completeness", "{:.2f}"),
-    ("local_sourcing_ratio", "{:.2f}"), ("eg_gamma", "{:.3f}"), ("morans_i", "{:.3f}"),
-    ("cost_total", "{:,.0f}"), ("taken_off", "{:.0f}"),
+    ("firms", "{:.0f}"),
+    ("employment", "{:.0f}"),
+    ("tailors_home", "{:.0f}"),
+    ("tailors_entrepreneur", "{:.0f}"),
+    ("chain_completeness", "{:.2f}"),
+    ("local_sourcing_ratio", "{:.2f}"),
+    ("eg_gamma", "{:.3f}"),
+    ("morans_i", "{:.3f}"),
+    ("cost_total", "{:,.0f}"),
+    ("taken_off", "{:.0f}"),
 )
 
 
@@ -28,8 +34,13 @@ def _overrides(pairs: Sequence[str] | None) -> dict[str, Any]:
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
-                   help="override a dotted key, e.g. --set levers.financing.enabled=true")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a dotted key, e.g. --set levers.financing.enabled=true",
+    )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -45,18 +56,35 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, _overrides(args.overrides))
     months = args.steps if args.steps is not None else scenario.run.months
-    with tqdm(total=months, desc=scenario.name, unit="month", file=sys.stderr, disable=True if args.quiet else None) as bar:
-        result = run(scenario, engine=args.engine, seed=args.seed, steps=args.steps,
-                     progress=lambda _m: bar.update(1))
+    with tqdm(
+        total=months,
+        desc=scenario.name,
+        unit="month",
+        file=sys.stderr,
+        disable=True if args.quiet else None,
+    ) as bar:
+        result = run(
+            scenario,
+            engine=args.engine,
+            seed=args.seed,
+            steps=args.steps,
+            progress=lambda _m: bar.update(1),
+        )
     final = result.final()
     width = max(len(k) for k, _ in SUMMARY)
-    print(f"{scenario.name}: engine {result.engine}, seed {result.seed}, {months} months, "
-          f"{result.wall_seconds:.1f} s")
+    print(
+        f"{scenario.name}: engine {result.engine}, seed {result.seed}, {months} months, "
+        f"{result.wall_seconds:.1f} s"
+    )
     start = result.timeseries.iloc[0]
     print(f"  {'measure':<{width}}  {'month 0':>14}  {'horizon':>14}")
     for key, fmt in SUMMARY:
         print(f"  {key:<{width}}  {fmt.format(start[key]):>14}  {fmt.format(final[key]):>14}")
-    out = Path(args.out) if args.out else Path("results") / "runs" / f"{scenario.name}-seed{result.seed}"
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("results") / "runs" / f"{scenario.name}-seed{result.seed}"
+    )
     result.save(out)
     print(f"wrote {out}/ (timeseries.parquet, firms.parquet, scenario.yaml, manifest.yaml)")
     return 0
@@ -66,8 +94,13 @@ def cmd_levers(args: argparse.Namespace) -> int:
     from sim.levers_job import run_lever_comparison
 
     run_lever_comparison(
-        scenarios_dir=Path(args.scenarios), arms=args.arms, replicates=args.replicates,
-        steps=args.steps, out=Path(args.out), workers=args.workers, baseline=args.baseline,
+        scenarios_dir=Path(args.scenarios),
+        arms=args.arms,
+        replicates=args.replicates,
+        steps=args.steps,
+        out=Path(args.out),
+        workers=args.workers,
+        baseline=args.baseline,
     )
     return 0
 
@@ -91,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("levers", help="the lever comparison: each arm against no_policy")
     p.add_argument("--scenarios", default="scenarios", help="folder holding the arm scenarios")
-    p.add_argument("--arms", nargs="+", default=["no_policy", "financing", "burden", "plants", "combined"])
+    p.add_argument(
+        "--arms", nargs="+", default=["no_policy", "financing", "burden", "plants", "combined"]
+    )
     p.add_argument("--baseline", default="no_policy")
     p.add_argument("--replicates", type=int, default=8)
     p.add_argument("--steps", type=int, default=None)

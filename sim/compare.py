@@ -12,7 +12,12 @@ import pandas as pd
 from scipy import stats
 
 OUTCOMES = (
-    "firms", "employment", "tailors_home", "chain_completeness", "local_sourcing_ratio", "eg_gamma",
+    "firms",
+    "employment",
+    "tailors_home",
+    "chain_completeness",
+    "local_sourcing_ratio",
+    "eg_gamma",
 )
 
 
@@ -32,8 +37,21 @@ def paired_effects(final: pd.DataFrame, baseline: str, outcomes=OUTCOMES) -> pd.
             d = (g.loc[common, col] - base.loc[common, col]).astype(float).dropna().to_numpy()
             n = d.size
             mean = float(d.mean()) if n else float("nan")
-            half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-            rows.append({"arm": arm, "outcome": col, "effect": mean, "lo": mean - half, "hi": mean + half, "n": n})
+            half = (
+                float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n))
+                if n > 1
+                else float("nan")
+            )
+            rows.append(
+                {
+                    "arm": arm,
+                    "outcome": col,
+                    "effect": mean,
+                    "lo": mean - half,
+                    "hi": mean + half,
+                    "n": n,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -48,7 +66,9 @@ def arm_summary(final: pd.DataFrame, baseline: str) -> pd.DataFrame:
             row[col] = grp[col].mean()
             e = eff[(eff["arm"] == arm) & (eff["outcome"] == col)]
             row[f"d_{col}"] = (
-                "" if e.empty else f"{e['effect'].iloc[0]:+.3g} [{e['lo'].iloc[0]:+.3g}, {e['hi'].iloc[0]:+.3g}]"
+                ""
+                if e.empty
+                else f"{e['effect'].iloc[0]:+.3g} [{e['lo'].iloc[0]:+.3g}, {e['hi'].iloc[0]:+.3g}]"
             )
         row["p_takeoff"] = grp["taken_off"].mean()
         row["cost_million_yuan"] = grp["cost_total"].mean() / 1e6

@@ -33,15 +33,28 @@ def _one(args: tuple[Scenario, str, int, int, int | None]) -> pd.DataFrame:
     return ts.assign(arm=arm, replicate=replicate, seed=seed)
 
 
-def run_lever_comparison(scenarios_dir: Path, arms: list[str], replicates: int, steps: int | None,
-                         out: Path, workers: int, baseline: str) -> pd.DataFrame:
+def run_lever_comparison(
+    scenarios_dir: Path,
+    arms: list[str],
+    replicates: int,
+    steps: int | None,
+    out: Path,
+    workers: int,
+    baseline: str,
+) -> pd.DataFrame:
     if replicates < 2:
-        raise InputError("--replicates", "", f"need at least 2 replicates for intervals, got {replicates}")
+        raise InputError(
+            "--replicates", "", f"need at least 2 replicates for intervals, got {replicates}"
+        )
     if baseline not in arms:
         raise InputError("--baseline", "", f"'{baseline}' is not one of the arms {arms}")
     scenarios = {arm: load_scenario(scenarios_dir / f"{arm}.yaml") for arm in arms}
     root = scenarios[baseline].run.seed
-    tasks = [(scenarios[a], a, r, replicate_seed(root, r), steps) for r in range(replicates) for a in arms]
+    tasks = [
+        (scenarios[a], a, r, replicate_seed(root, r), steps)
+        for r in range(replicates)
+        for a in arms
+    ]
     from tqdm import tqdm
 
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -55,10 +68,21 @@ def run_lever_comparison(scenarios_dir: Path, arms: list[str], replicates: int, 
     atomic_write(out / "timeseries.parquet", lambda p: ts.to_parquet(p, index=False))
     atomic_write(out / "levers.csv", lambda p: summary.to_csv(p, index=False))
     atomic_write(out / "effects.csv", lambda p: effects.to_csv(p, index=False))
-    md = summary.to_markdown(index=False, floatfmt=".3g") if _has_tabulate() else summary.to_string(index=False)
-    atomic_write_text(out / "levers.md", f"# Lever comparison (vs {baseline}, {replicates} paired seeds)\n\n{md}\n")
+    md = (
+        summary.to_markdown(index=False, floatfmt=".3g")
+        if _has_tabulate()
+        else summary.to_string(index=False)
+    )
+    atomic_write_text(
+        out / "levers.md",
+        f"# Lever comparison (vs {baseline}, {replicates} paired seeds)\n\n{md}\n",
+    )
     _plots(ts, effects, summary, out, baseline)
-    print(summary[["arm", "runs", *[f"d_{c}" for c in OUTCOMES[:3]], "p_takeoff", "cost_million_yuan"]].to_string(index=False))
+    print(
+        summary[
+            ["arm", "runs", *[f"d_{c}" for c in OUTCOMES[:3]], "p_takeoff", "cost_million_yuan"]
+        ].to_string(index=False)
+    )
     print(f"wrote {out}/ (levers.md, levers.csv, effects.csv, timeseries.parquet, *.png)")
     return summary
 
@@ -71,7 +95,9 @@ def _has_tabulate() -> bool:
     return True
 
 
-def _plots(ts: pd.DataFrame, effects: pd.DataFrame, summary: pd.DataFrame, out: Path, baseline: str) -> None:
+def _plots(
+    ts: pd.DataFrame, effects: pd.DataFrame, summary: pd.DataFrame, out: Path, baseline: str
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -95,7 +121,9 @@ def _plots(ts: pd.DataFrame, effects: pd.DataFrame, summary: pd.DataFrame, out: 
     fig, axes = plt.subplots(1, len(outcomes), figsize=(3 * len(outcomes), 3.2), sharey=True)
     for ax, col in zip(np.atleast_1d(axes), outcomes, strict=True):
         e = effects[effects["outcome"] == col].reset_index(drop=True)
-        ax.errorbar(e["effect"], e.index, xerr=[e["effect"] - e["lo"], e["hi"] - e["effect"]], fmt="o")
+        ax.errorbar(
+            e["effect"], e.index, xerr=[e["effect"] - e["lo"], e["hi"] - e["effect"]], fmt="o"
+        )
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(e.index, e["arm"])
         ax.set_title(col.replace("_", " "), fontsize=9)

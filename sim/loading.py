@@ -33,7 +33,9 @@ def _read_yaml(path: Path, source: str) -> dict[str, Any]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(str(path), "", f"the top level must be a mapping of keys, got {type(data).__name__}")
+        raise ScenarioError(
+            str(path), "", f"the top level must be a mapping of keys, got {type(data).__name__}"
+        )
     return data
 
 
@@ -60,7 +62,7 @@ def read_with_extends(path: Path, _stack: tuple[Path, ...] = ()) -> dict[str, An
         return data
     if not isinstance(parent, str) or not parent:
         raise ScenarioError(str(path), EXTENDS, "must be the path of another scenario file")
-    parent_path = (path.parent / parent)
+    parent_path = path.parent / parent
     if not parent_path.is_file():
         raise ScenarioError(str(path), EXTENDS, f"file not found: {parent_path}")
     return deep_merge(read_with_extends(parent_path, (*_stack, path)), data)
@@ -91,7 +93,9 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
             last = depth == len(parts) - 1
             if isinstance(node, list):
                 if not part.isdigit() or int(part) >= len(node):
-                    raise ScenarioError(source, dotted, f"'{part}' is not an index of a list of {len(node)} items")
+                    raise ScenarioError(
+                        source, dotted, f"'{part}' is not an index of a list of {len(node)} items"
+                    )
                 if last:
                     node[int(part)] = value
                 else:
@@ -113,7 +117,11 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        field = (
+            model.model_fields.get(part)
+            if isinstance(model, type) and issubclass(model, BaseModel)
+            else None
+        )
         if field is None:
             return []
         ann = field.annotation
@@ -126,7 +134,11 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         if nxt is None:
             return []
         model = nxt
-    return sorted(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+    return (
+        sorted(model.model_fields)
+        if isinstance(model, type) and issubclass(model, BaseModel)
+        else []
+    )
 
 
 def validation_to_error(exc: ValidationError, source: str) -> ScenarioError:
@@ -148,9 +160,7 @@ def validation_to_error(exc: ValidationError, source: str) -> ScenarioError:
     return ScenarioError(source, key, f"{msg}{shown}")
 
 
-def load_scenario(
-    path: str | Path, overrides: dict[str, Any] | None = None
-) -> Scenario:
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read, inherit, override and validate a scenario file.
 
     Raises ScenarioError (one line: file, key path, what is allowed) on any problem.
@@ -174,7 +184,9 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario
 
 def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     """A copy of an already-loaded scenario with dotted overrides, validated again."""
-    data = apply_overrides(scenario.model_dump(mode="json"), overrides, f"{scenario.name} (override)")
+    data = apply_overrides(
+        scenario.model_dump(mode="json"), overrides, f"{scenario.name} (override)"
+    )
     return scenario_from_dict(data, f"{scenario.name} (with overrides)")
 
 

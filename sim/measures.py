@@ -32,6 +32,7 @@ class Snapshot:
     workers: np.ndarray
     tailor_workers: np.ndarray
     output: np.ndarray
+    profit: np.ndarray
     status_counts: np.ndarray  # tailors per status (STATUSES order)
     returns: int
     departures: int
@@ -45,13 +46,19 @@ def columns(chain: ValueChain, county: County) -> list[str]:
     """All timeseries columns, in order."""
     cols = ["month", "firms", *[f"firms_{s}" for s in chain.stages]]
     cols += [f"firms_zone_{z}" for z in county.zone_names]
-    cols += ["employment", "employment_tailors", "employment_local", "output"]
+    cols += ["employment", "employment_tailors", "employment_local", "output", "margin"]
     cols += [f"tailors_{s}" for s in STATUSES] + ["tailors_home", "returns", "departures"]
     cols += [f"births_{o}" for o in ORIGINS] + [f"deaths_{o}" for o in ORIGINS]
     cols += ["eg_gamma", "eg_G", "eg_H", "hhi_zones", "morans_i"]
-    cols += [f"lq_{z}" for z, k in zip(county.zone_names, county.zone_kinds, strict=True) if k != "other"]
+    cols += [
+        f"lq_{z}" for z, k in zip(county.zone_names, county.zone_kinds, strict=True) if k != "other"
+    ]
     cols += ["chain_completeness", "local_sourcing_ratio", "plant_free_m2"]
-    cols += [f"cost_{lever}" for lever in LEVERS] + ["cost_total", "jobs_per_million_yuan", "taken_off"]
+    cols += [f"cost_{lever}" for lever in LEVERS] + [
+        "cost_total",
+        "jobs_per_million_yuan",
+        "taken_off",
+    ]
     return cols
 
 
@@ -80,6 +87,7 @@ def monthly_measures(
     row["employment_tailors"] = float(snap.tailor_workers.sum())
     row["employment_local"] = employment - row["employment_tailors"]
     row["output"] = float(snap.output.sum())
+    row["margin"] = float(snap.profit.sum() / row["output"]) if row["output"] > 0 else float("nan")
     for i, s in enumerate(STATUSES):
         row[f"tailors_{s}"] = int(snap.status_counts[i])
     row["tailors_home"] = int(snap.status_counts[1:].sum())
@@ -103,14 +111,18 @@ def monthly_measures(
     present = np.bincount(snap.stage, weights=(snap.workers > 0), minlength=S) > 0
     row["chain_completeness"] = metrics.chain_completeness(present, chain.links)
     out_stage = np.bincount(snap.stage, weights=snap.output, minlength=S)
-    row["local_sourcing_ratio"] = metrics.local_sourcing_ratio(chain.io, out_stage, snap.local_share)
+    row["local_sourcing_ratio"] = metrics.local_sourcing_ratio(
+        chain.io, out_stage, snap.local_share
+    )
     row["plant_free_m2"] = snap.plant_free_m2
 
     for lever in LEVERS:
         row[f"cost_{lever}"] = gov.spent[lever]
     row["cost_total"] = gov.total_spent
     jobs = employment - initial_employment
-    row["jobs_per_million_yuan"] = jobs / (gov.total_spent / 1e6) if gov.total_spent > 0 else float("nan")
+    row["jobs_per_million_yuan"] = (
+        jobs / (gov.total_spent / 1e6) if gov.total_spent > 0 else float("nan")
+    )
     completeness = row["chain_completeness"]
     row["taken_off"] = int(
         takeoff_ready

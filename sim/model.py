@@ -30,17 +30,43 @@ from sim.measures import (
     monthly_measures,
 )
 from sim.scenario import Scenario
-from sim.space import build_county
+from sim.space import build_county, place_plant
 from sim.streams import spawn_streams
 
 INCUMBENT, RETURNEE, OUTSIDE = range(3)
 FIRM_COLUMNS = [
-    "firm_id", "stage", "zone", "x", "y", "origin", "anchor", "born", "died", "alive", "workers",
-    "tailor_workers", "local_workers", "capital", "debt", "productivity", "age_months", "in_plant",
-    "output", "profit",
+    "firm_id",
+    "stage",
+    "zone",
+    "x",
+    "y",
+    "origin",
+    "anchor",
+    "born",
+    "died",
+    "alive",
+    "workers",
+    "tailor_workers",
+    "local_workers",
+    "capital",
+    "debt",
+    "productivity",
+    "age_months",
+    "in_plant",
+    "output",
+    "profit",
 ]
-PHASES = ("levers", "migration", "founding", "investment", "labour", "production", "accounts",
-          "exit", "measures")
+PHASES = (
+    "levers",
+    "migration",
+    "founding",
+    "investment",
+    "labour",
+    "production",
+    "accounts",
+    "exit",
+    "measures",
+)
 
 
 @dataclass
@@ -72,7 +98,11 @@ class Environment:
 
 def stage_share_vector(shares: dict[str, float], stages: tuple[str, ...]) -> np.ndarray:
     """A scenario's stage shares as a normalised vector (uniform when none are given)."""
-    v = np.array([shares.get(s, 0.0) for s in stages], dtype=float) if shares else np.ones(len(stages))
+    v = (
+        np.array([shares.get(s, 0.0) for s in stages], dtype=float)
+        if shares
+        else np.ones(len(stages))
+    )
     return v / v.sum()
 
 
@@ -106,7 +136,8 @@ class ClusterModel(Model):
         self.grid.create_property_layer("firm_count", default_value=0, dtype=int)
         self.base_rent_grid = self.county.base_rent[self.county.zone_of_cell]
         self.cells_nbhd = rules.box_sum(np.ones((W, H)), r)
-        self._spread_plant(self.county.initial_plant_m2)
+        self.plant_built = np.zeros(W * H)  # m2 ever built per flat cell
+        self._build_plant(self.county.initial_plant_m2)
 
         self.counts = np.zeros((S, W, H))  # living firms by stage and cell
         self.zone_counts = np.zeros((S, self.county.n_zones))  # anchor-weighted, for location
@@ -116,8 +147,13 @@ class ClusterModel(Model):
         self.last_vacancies = 0.0
         self.last_seekers = 0.0
         self.investor_carry = 0.0
-        self.founder_shares = stage_share_vector(scenario.behaviour.entrepreneurship.stage_shares, self.chain.stages)
-        self.investor_shares = stage_share_vector(scenario.behaviour.outside_investment.stage_shares, self.chain.stages)
+        self.stage_margin = np.full(S, scenario.chain.base_margin)
+        self.founder_shares = stage_share_vector(
+            scenario.behaviour.entrepreneurship.stage_shares, self.chain.stages
+        )
+        self.investor_shares = stage_share_vector(
+            scenario.behaviour.outside_investment.stage_shares, self.chain.stages
+        )
 
         self.dead_firms: list[dict] = []
         self._init_tailors()
@@ -125,7 +161,9 @@ class ClusterModel(Model):
         self._init_firms()
         self.initial_employment = float(sum(f.workers for f in self.firms))
         self.datacollector = DataCollector(
-            model_reporters={c: (lambda m, c=c: m.current[c]) for c in columns(self.chain, self.county)}
+            model_reporters={
+                c: (lambda m, c=c: m.current[c]) for c in columns(self.chain, self.county)
+            }
         )
         self._compute_environment()
         self.current = self._measure()
@@ -162,7 +200,10 @@ class ClusterModel(Model):
         """How much a firm may owe: a multiple of its net worth (guarantees raise it)."""
         lev = self.spec.behaviour.production.credit_leverage
         fin = self.spec.levers.financing
-        if self.gov.active("financing", self.month) and self.gov.eligible_zones["financing"][firm.zone]:
+        if (
+            self.gov.active("financing", self.month)
+            and self.gov.eligible_zones["financing"][firm.zone]
+        ):
             lev = max(lev, fin.firm_credit_leverage)
         return lev * max(firm.capital, 0.0)
 
@@ -173,7 +214,11 @@ class ClusterModel(Model):
         n = pop.tailors
         skill = g.beta(pop.skill_beta[0], pop.skill_beta[1], n)
         sigma = pop.savings_sigma
-        savings = g.lognormal(np.log(max(pop.savings_mean, 1e-9)) - sigma**2 / 2, sigma, n) if pop.savings_mean > 0 else np.zeros(n)
+        savings = (
+            g.lognormal(np.log(max(pop.savings_mean, 1e-9)) - sigma**2 / 2, sigma, n)
+            if pop.savings_mean > 0
+            else np.zeros(n)
+        )
         village = g.integers(0, pop.villages, n)
         attachment = g.normal(0.0, self.spec.behaviour.return_migration.attachment_sd, n)
         home = g.random(n) < pop.initial_home_share
@@ -182,7 +227,14 @@ class ClusterModel(Model):
         self.status_counts = np.zeros(4, dtype=int)
         for i in range(n):
             status = UNEMPLOYED_HOME if home[i] else AWAY
-            Tailor(self, float(skill[i]), float(savings[i]), int(village[i]), float(attachment[i]), status)
+            Tailor(
+                self,
+                float(skill[i]),
+                float(savings[i]),
+                int(village[i]),
+                float(attachment[i]),
+                status,
+            )
             self.status_counts[status] += 1
 
     def _init_firms(self) -> None:
@@ -197,34 +249,70 @@ class ClusterModel(Model):
                 workers = min(group.workers, self.local_pool)
                 self.local_pool -= workers
                 firm = self._add_firm(
-                    cell_flat, stage, INCUMBENT, anchor=False, owner=None,
-                    capital=ent.startup_fixed_cost + ent.capital_per_worker * workers, debt=0.0,
-                    target=workers, productivity=self._draw_productivity(g), age=int(g.integers(24, 121)),
+                    cell_flat,
+                    stage,
+                    INCUMBENT,
+                    anchor=False,
+                    owner=None,
+                    capital=ent.startup_fixed_cost + ent.capital_per_worker * workers,
+                    debt=0.0,
+                    target=workers,
+                    productivity=self._draw_productivity(g, workers),
+                    age=int(g.integers(24, 121)),
                     take_plant=False,
                 )
                 firm.locals = workers
 
-    def _draw_productivity(self, g: np.random.Generator) -> float:
-        sd = self.spec.behaviour.production.productivity_sd
-        return float(np.exp(g.normal(-sd**2 / 2, sd))) if sd > 0 else 1.0
+    def _draw_productivity(self, g: np.random.Generator, workers: int) -> float:
+        return float(
+            rules.entry_productivity(workers, g.standard_normal(), self.spec.behaviour.production)
+        )
 
-    def _spread_plant(self, m2_by_zone: np.ndarray) -> None:
-        """Add plant floor space to the zones' cells, evenly."""
+    def _build_plant(self, m2_by_zone: np.ndarray) -> None:
+        """Add plant floor space to zones, block by block from each zone's centre."""
         layer = self.grid.plant_m2.data
         for z, m2 in enumerate(m2_by_zone):
             if m2 > 0:
-                cells = self.county.cells_of_zone[z]
-                xs, ys = self.county.cell_xy(cells)
-                layer[xs, ys] += m2 / cells.size
+                added = place_plant(
+                    self.plant_built,
+                    self.county.plant_sites[z],
+                    float(m2),
+                    self.county.plant_cell_capacity_m2,
+                )
+                self.plant_built += added
+                layer += added.reshape(layer.shape)
 
     # ------------------------------------------------------------------ firms: entry and exit
-    def _add_firm(self, cell_flat: int, stage: int, origin: int, anchor: bool, owner: Tailor | None,
-                  capital: float, debt: float, target: int, productivity: float, age: int = 0,
-                  take_plant: bool = True) -> Firm:
+    def _add_firm(
+        self,
+        cell_flat: int,
+        stage: int,
+        origin: int,
+        anchor: bool,
+        owner: Tailor | None,
+        capital: float,
+        debt: float,
+        target: int,
+        productivity: float,
+        age: int = 0,
+        take_plant: bool = True,
+    ) -> Firm:
         x, y = (int(v) for v in self.county.cell_xy(cell_flat))
         zone = int(self.county.zone_of_cell[x, y])
-        firm = Firm(self, self.grid[(x, y)], stage, zone, origin, anchor, owner, capital, debt,
-                    productivity, target, age)
+        firm = Firm(
+            self,
+            self.grid[(x, y)],
+            stage,
+            zone,
+            origin,
+            anchor,
+            owner,
+            capital,
+            debt,
+            productivity,
+            target,
+            age,
+        )
         need = self._plant_need(target)
         if take_plant and self.grid.plant_m2.data[x, y] >= need > 0:
             self.grid.plant_m2.data[x, y] -= need
@@ -271,15 +359,28 @@ class ClusterModel(Model):
         same = self.zone_counts.sum(axis=0) if loc.count_all_stages else self.zone_counts[stage]
         linked = self.chain.linked[stage] @ self.zone_counts
         plant = self.grid.plant_m2.data
-        zone_plant = np.array([plant.ravel()[c].max(initial=0.0) >= need_m2 > 0 for c in self.county.cells_of_zone], dtype=float)
-        w = rules.zone_weights(self.county.area, same, linked, self.county.advantage, self.county.base_rent,
-                               zone_plant, self.gov.zone_policy(self.month), loc)
+        zone_plant = np.array(
+            [plant.ravel()[c].max(initial=0.0) >= need_m2 > 0 for c in self.county.cells_of_zone],
+            dtype=float,
+        )
+        w = rules.zone_weights(
+            self.county.area,
+            same,
+            linked,
+            self.county.advantage,
+            self.county.base_rent,
+            zone_plant,
+            self.gov.zone_policy(self.month),
+            loc,
+        )
         zone = int(rules.choose(w, g.random()))
         cells = self.county.cells_of_zone[zone]
         xs, ys = self.county.cell_xy(cells)
         box_same = self.box.sum(axis=0)[xs, ys] if loc.count_all_stages else self.box[stage, xs, ys]
         box_linked = np.tensordot(self.chain.linked[stage], self.box[:, xs, ys], axes=1)
-        cw = rules.cell_weights(box_same, box_linked, (plant[xs, ys] >= need_m2) & (need_m2 > 0), loc)
+        cw = rules.cell_weights(
+            box_same, box_linked, (plant[xs, ys] >= need_m2) & (need_m2 > 0), loc
+        )
         return int(cells[int(rules.choose(cw, g.random()))])
 
     # ------------------------------------------------------------------ the month
@@ -303,7 +404,7 @@ class ClusterModel(Model):
         eligible = self.gov.eligible_zones["plant_supply"]
         area = self.county.area * eligible
         if area.sum() > 0 and share > 0:
-            self._spread_plant(lever.m2_per_month * share * area / area.sum())
+            self._build_plant(lever.m2_per_month * share * area / area.sum())
         self.env.active_levers = self.gov.active_count(self.month)
 
     def _phase_migration(self) -> None:
@@ -312,21 +413,11 @@ class ClusterModel(Model):
         self.env.home_income = rules.expected_home_income(job_p, b.wages.home)
         self.tailors.shuffle_do("migrate")
 
-    def _expected_owner_income(self) -> np.ndarray:
-        """What a founder expects to earn per month in each stage: the stage's recent margin
-        (the base margin where the stage is absent) on a start-up's output."""
-        S = self.chain.n
-        profit = np.zeros(S)
-        output = np.zeros(S)
-        for f in self.firms:
-            profit[f.stage] += f.profit
-            output[f.stage] += f.output
-        margin = np.where(output > 0, profit / np.where(output > 0, output, 1.0), self.spec.chain.base_margin)
-        return margin * self.chain.output_per_worker * self.spec.behaviour.entrepreneurship.startup_workers
-
     def _phase_founding(self) -> None:
         ent = self.spec.behaviour.entrepreneurship
-        self.env.owner_income = self._expected_owner_income()
+        self.env.owner_income = rules.expected_owner_income(
+            self.stage_margin, self.chain.output_per_worker, ent.startup_workers
+        )
         self.env.founder_stage_weights = self.founder_shares
         need = self._plant_need(ent.startup_workers)
         self.env.plant_available = bool(need > 0 and self.grid.plant_m2.data.max() >= need)
@@ -354,32 +445,58 @@ class ClusterModel(Model):
         equity = min(tailor.savings, cost)
         tailor.savings -= equity
         self.set_status(tailor, ENTREPRENEUR)
-        self._add_firm(cell, stage, RETURNEE, anchor=False, owner=tailor, capital=equity,
-                       debt=cost - equity, target=ent.startup_workers,
-                       productivity=self._draw_productivity(self.streams.founding))
+        self._add_firm(
+            cell,
+            stage,
+            RETURNEE,
+            anchor=False,
+            owner=tailor,
+            capital=equity,
+            debt=cost - equity,
+            target=ent.startup_workers,
+            productivity=self._draw_productivity(self.streams.founding, ent.startup_workers),
+        )
 
     def _phase_investment(self) -> None:
         inv = self.spec.behaviour.outside_investment
         ent = self.spec.behaviour.entrepreneurship
         g = self.streams.investment
-        rate = rules.investor_arrival_rate(inv.base_rate, inv.pull, len(self.firms),
-                                           self.env.active_levers, inv.policy)
+        rate = rules.investor_arrival_rate(
+            inv.base_rate, inv.pull, len(self.firms), self.env.active_levers, inv.policy
+        )
         if inv.arrivals == "fixed":
             self.investor_carry += rate
             n = int(self.investor_carry)
             self.investor_carry -= n
         else:
             n = int(g.poisson(rate))
-        unmet = 1.0 - np.minimum(1.0, self.local_share / max(self.spec.behaviour.sourcing.max_local_share, 1e-9))
+        unmet = 1.0 - np.minimum(
+            1.0, self.local_share / max(self.spec.behaviour.sourcing.max_local_share, 1e-9)
+        )
         weights = rules.investor_stage_weights(self.investor_shares, unmet, inv.gap_pull)
+        available = self.status_counts[UNEMPLOYED_HOME] + self.local_pool
         for _ in range(n):
             stage = int(rules.choose(weights, g.random()))
             anchor = bool(g.random() < inv.anchor_share)
             workers = inv.anchor_workers if anchor else inv.workers
+            if g.random() >= rules.investor_acceptance(
+                self.stage_margin[stage], available, workers, inv
+            ):
+                continue
+            available = max(0, available - workers)
             cell = self.choose_cell(stage, self._plant_need(workers))
             capital = ent.startup_fixed_cost + ent.capital_per_worker * workers
-            self._add_firm(cell, stage, OUTSIDE, anchor=anchor, owner=None, capital=capital, debt=0.0,
-                           target=workers, productivity=self._draw_productivity(g))
+            self._add_firm(
+                cell,
+                stage,
+                OUTSIDE,
+                anchor=anchor,
+                owner=None,
+                capital=capital,
+                debt=0.0,
+                target=workers,
+                productivity=self._draw_productivity(g, workers),
+            )
 
     def _phase_labour(self) -> None:
         """Hiring submodel: firms set targets, shed workers, then fill vacancies, returned
@@ -424,18 +541,22 @@ class ClusterModel(Model):
         env = self.env
         self.box = rules.box_sum(self.counts, b.externalities.radius)
         env.box = self.box
-        env.rent = rules.congested_rent(self.base_rent_grid, self.box.sum(axis=0), self.cells_nbhd,
-                                        b.congestion.rent_elasticity)
+        env.rent = rules.congested_rent(
+            self.base_rent_grid, self.box.sum(axis=0), self.cells_nbhd, b.congestion.rent_elasticity
+        )
         self.grid.rent.data[:] = env.rent
         ps = b.production
         eps = self.streams.production.standard_normal(self.chain.n)
         self.demand_log = ps.demand_persistence * self.demand_log + ps.demand_shock_sd * eps
         env.demand = np.exp(self.demand_log)
         env.local_share = self.local_share
-        env.input_cost_share = rules.input_cost_share(self.chain.io, self.chain.input_share,
-                                                      self.local_share, b.sourcing.saving)
-        env.lever_terms = np.array([self.gov.eligible_zones[n] * self.gov.active(n, self.month)
-                                    for n in LEVERS], dtype=float)
+        env.input_cost_share = rules.input_cost_share(
+            self.chain.io, self.chain.input_share, self.local_share, b.sourcing.saving
+        )
+        env.lever_terms = np.array(
+            [self.gov.eligible_zones[n] * self.gov.active(n, self.month) for n in LEVERS],
+            dtype=float,
+        )
 
     def _phase_production(self) -> None:
         self._compute_environment()
@@ -447,14 +568,20 @@ class ClusterModel(Model):
         requested = np.zeros(3)
         for f in firms:
             requested += f.requests
-        share = np.array([self.gov.grant(n, requested[i], self.month) for i, n in enumerate(LEVERS)])
+        share = np.array(
+            [self.gov.grant(n, requested[i], self.month) for i, n in enumerate(LEVERS)]
+        )
         firms.do("settle", share)
-        # local sourcing for next month: supply and local demand by stage from this month's output
+        # what entrants expect, and local sourcing next month, from this month's accounts
         out = np.zeros(self.chain.n)
+        profit = np.zeros(self.chain.n)
         for f in firms:
             out[f.stage] += f.output
-        self.local_share = rules.local_supply_share(out, self.chain.io @ out,
-                                                    self.spec.behaviour.sourcing.max_local_share)
+            profit[f.stage] += f.profit
+        self.stage_margin = rules.stage_margins(profit, out, self.spec.chain.base_margin)
+        self.local_share = rules.local_supply_share(
+            out, self.chain.io @ out, self.spec.behaviour.sourcing.max_local_share
+        )
 
     def _phase_exit(self) -> None:
         for f in self.firms.select(lambda f: f.should_exit()).to_list():
@@ -477,6 +604,7 @@ class ClusterModel(Model):
             workers=arr(lambda f: f.workers),
             tailor_workers=arr(lambda f: len(f.staff)),
             output=arr(lambda f: f.output),
+            profit=arr(lambda f: f.profit),
             status_counts=self.status_counts.copy(),
             returns=self.flows.returns,
             departures=self.flows.departures,
@@ -487,18 +615,40 @@ class ClusterModel(Model):
         )
         tk = self.spec.takeoff
         ready = self.month >= self.spec.last_lever_end() + tk.months_after_levers
-        return monthly_measures(snap, self.chain, self.county, self.gov, self.initial_employment,
-                                ready, tk.min_completeness, tk.employment_multiple)
+        return monthly_measures(
+            snap,
+            self.chain,
+            self.county,
+            self.gov,
+            self.initial_employment,
+            ready,
+            tk.min_completeness,
+            tk.employment_multiple,
+        )
 
     def _firm_record(self, f: Firm, died: int) -> dict:
         x, y = f.xy
         return {
-            "firm_id": f.unique_id, "stage": self.chain.stages[f.stage],
-            "zone": self.county.zone_names[f.zone], "x": x, "y": y, "origin": ORIGINS[f.origin],
-            "anchor": f.anchor, "born": f.born, "died": died, "alive": died < 0,
-            "workers": f.workers, "tailor_workers": len(f.staff), "local_workers": f.locals,
-            "capital": f.capital, "debt": f.debt, "productivity": f.productivity,
-            "age_months": f.age, "in_plant": f.plant_m2 > 0, "output": f.output, "profit": f.profit,
+            "firm_id": f.unique_id,
+            "stage": self.chain.stages[f.stage],
+            "zone": self.county.zone_names[f.zone],
+            "x": x,
+            "y": y,
+            "origin": ORIGINS[f.origin],
+            "anchor": f.anchor,
+            "born": f.born,
+            "died": died,
+            "alive": died < 0,
+            "workers": f.workers,
+            "tailor_workers": len(f.staff),
+            "local_workers": f.locals,
+            "capital": f.capital,
+            "debt": f.debt,
+            "productivity": f.productivity,
+            "age_months": f.age,
+            "in_plant": f.plant_m2 > 0,
+            "output": f.output,
+            "profit": f.profit,
         }
 
     def firm_table(self):

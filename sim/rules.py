@@ -17,6 +17,7 @@ from sim.scenario import (
     ExternalitySpec,
     LeversSpec,
     LocationSpec,
+    OutsideInvestmentSpec,
     ProductionSpec,
     ReturnMigrationSpec,
 )
@@ -50,7 +51,13 @@ def return_probability(
     (the spread of individual thresholds).
     """
     gap = (home_income - coastal_wage) / coastal_wage
-    v = p.intercept + p.income_gap * gap + p.peer * peer_share + p.policy * active_levers + attachment
+    v = (
+        p.intercept
+        + p.income_gap * gap
+        + p.peer * peer_share
+        + p.policy * active_levers
+        + attachment
+    )
     return p.max_hazard * logistic(v)
 
 
@@ -92,13 +99,38 @@ def founding_probability(
 
 
 # ------------------------------------------------------------------------ 3. outside investment
-def investor_arrival_rate(base_rate: float, pull: float, local_firms: int, active_levers: int,
-                          policy: float) -> float:
-    """Expected outside arrivals in a month: a base rate plus the pull of the local cluster."""
-    return (base_rate + pull * local_firms) * (1.0 + policy * active_levers)
+def investor_arrival_rate(
+    base_rate: float, pull: float, local_firms: int, active_levers: int, policy: float
+) -> float:
+    """Expected outside arrivals in a month: a base rate plus the pull of the local cluster,
+    which grows with the log of its size (saturating, so that arrivals cannot explode)."""
+    return (base_rate + pull * np.log1p(local_firms)) * (1.0 + policy * active_levers)
 
 
-def investor_stage_weights(shares: np.ndarray, unmet_share: np.ndarray, gap_pull: float) -> np.ndarray:
+def investor_acceptance(
+    stage_margin: Float, available_workers: float, needed_workers: Float, p: OutsideInvestmentSpec
+) -> Float:
+    """Chance an arriving investor stays: logistic in the stage's recent local profit margin
+    (which includes lever support), times the share of the workers it needs that it can hire
+    (job seekers at home and idle local workers)."""
+    labour = np.minimum(1.0, available_workers / np.maximum(needed_workers, 1))
+    return logistic(p.intercept + p.margin_weight * np.asarray(stage_margin)) * labour
+
+
+def stage_margins(profit: np.ndarray, output: np.ndarray, base_margin: float) -> np.ndarray:
+    """Recent profit margin of each stage locally (the base margin where the stage is absent):
+    what founders and investors expect to earn."""
+    return np.where(output > 0, profit / np.where(output > 0, output, 1.0), base_margin)
+
+
+def expected_owner_income(margin: Float, output_per_worker: Float, workers: int) -> Float:
+    """A founder's expected monthly income: the stage margin on a start-up's output."""
+    return margin * output_per_worker * workers
+
+
+def investor_stage_weights(
+    shares: np.ndarray, unmet_share: np.ndarray, gap_pull: float
+) -> np.ndarray:
     """Stage mix of arriving investors, tilted towards inputs the cluster lacks locally."""
     w = shares * (1.0 + gap_pull * unmet_share)
     total = w.sum()
@@ -131,11 +163,12 @@ def zone_weights(
     return np.where(area > 0, area**p.area_exponent, 0.0) * agglomeration * np.exp(utility)
 
 
-def cell_weights(same_nbhd: np.ndarray, linked_nbhd: np.ndarray, has_plant: np.ndarray,
-                 p: LocationSpec) -> np.ndarray:
+def cell_weights(
+    same_nbhd: np.ndarray, linked_nbhd: np.ndarray, has_plant: np.ndarray, p: LocationSpec
+) -> np.ndarray:
     """Attractiveness of each cell inside the chosen zone: nearby firms and free plant space."""
     mass = 1.0 + same_nbhd + p.linkage_weight * linked_nbhd
-    return mass**p.cell_increasing_returns * np.exp(p.plant * has_plant)
+    return mass**p.cell_increasing_returns * np.exp(p.cell_plant * has_plant)
 
 
 def choose(weights: np.ndarray, u: Float) -> NDArray[np.int64] | int:
@@ -171,7 +204,9 @@ def externality(same_nbhd: Float, linked_nbhd: Float, p: ExternalitySpec) -> Flo
     return 1.0 + p.localization * np.log1p(same_nbhd) + p.linkage * np.log1p(linked_nbhd)
 
 
-def congested_rent(base_rent: Float, firms_nbhd: Float, cells_nbhd: Float, elasticity: float) -> Float:
+def congested_rent(
+    base_rent: Float, firms_nbhd: Float, cells_nbhd: Float, elasticity: float
+) -> Float:
     """Market rent of a cell: the zone's rent raised by the density of firms around it."""
     return base_rent * (1.0 + elasticity * np.asarray(firms_nbhd) / np.maximum(cells_nbhd, 1.0))
 
@@ -182,14 +217,41 @@ def local_supply_share(supply: np.ndarray, demand: np.ndarray, max_share: float)
     return max_share * np.minimum(1.0, ratio)
 
 
-def firm_output(output_per_worker: Float, productivity: Float, ext: Float, demand: Float,
-                tailors: Float, locals_: Float, p: ProductionSpec) -> Float:
-    """Monthly output (yuan): effective labour times productivity, externality and demand."""
-    return output_per_worker * productivity * ext * demand * (tailors + p.local_worker_productivity * locals_)
+def firm_output(
+    output_per_worker: Float,
+    productivity: Float,
+    ext: Float,
+    demand: Float,
+    tailors: Float,
+    locals_: Float,
+    p: ProductionSpec,
+) -> Float:
+    """Monthly output (yuan): productivity x externality x demand x a decreasing-returns function
+    of effective labour (span of control), scaled so that a firm of `reference_workers` tailors
+    produces `output_per_worker` each. Decreasing returns give each firm an efficient size, so
+    clusters grow mainly by entry and firm sizes follow productivity."""
+    labour = tailors + p.local_worker_productivity * locals_
+    scale = labour**p.returns_to_scale * p.reference_workers ** (1.0 - p.returns_to_scale)
+    return output_per_worker * productivity * ext * demand * scale
 
 
-def hiring_target(workers: ArrayLike, margin: ArrayLike, credit_room: ArrayLike,
-                  capital_per_worker: float, p: ProductionSpec) -> NDArray[np.int64]:
+def entry_productivity(planned_workers: Float, shock: Float, p: ProductionSpec) -> Float:
+    """Productivity of an entrant: the level at which its planned size earns the stage's base
+    margin, times a lognormal draw (shock ~ N(0,1)). Large entrants (anchors) are therefore the
+    productive ones, as in the data."""
+    size_term = (np.asarray(planned_workers, dtype=float) / p.reference_workers) ** (
+        1.0 - p.returns_to_scale
+    )
+    return size_term * np.exp(p.productivity_sd * np.asarray(shock) - p.productivity_sd**2 / 2)
+
+
+def hiring_target(
+    workers: ArrayLike,
+    margin: ArrayLike,
+    credit_room: ArrayLike,
+    capital_per_worker: float,
+    p: ProductionSpec,
+) -> NDArray[np.int64]:
     """Employment a firm wants next: grow when profitable (if it can finance the machines),
     shrink when loss-making, otherwise stay."""
     w = np.asarray(workers, dtype=np.int64)
@@ -212,8 +274,9 @@ def exit_hazard(age_months: ArrayLike, loss: ArrayLike, p: ExitSpec) -> Float:
 
 
 # ------------------------------------------------------------------------ 6. sourcing & 7. profit
-def input_cost_share(io: np.ndarray, input_share: np.ndarray, local_share: np.ndarray,
-                     saving: float) -> np.ndarray:
+def input_cost_share(
+    io: np.ndarray, input_share: np.ndarray, local_share: np.ndarray, saving: float
+) -> np.ndarray:
     """Input cost per yuan of output, by buyer stage: locally bought inputs cost `saving` less."""
     return input_share - saving * (io * local_share[:, None]).sum(axis=0)
 
@@ -242,8 +305,9 @@ def firm_accounts(
     t, prod = b.taxes, b.production
     wages = b.wages.home * tailors + b.wages.local * locals_
     workers = tailors + locals_
-    rent_market = np.maximum(0.0, prod.m2_per_worker * workers - plant_m2) * rent_cell
-    rent_plant = plant_m2 * plant_rent
+    used = prod.m2_per_worker * workers
+    rent_market = np.maximum(0.0, used - plant_m2) * rent_cell
+    rent_plant = np.minimum(used, plant_m2) * plant_rent  # plant space is let by the m2 used
     interest = prod.loan_rate / 12.0 * debt
     costs = (
         output * (input_cost + t.output_tax)

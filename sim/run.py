@@ -45,7 +45,9 @@ class RunResult:
         """Write timeseries.parquet, firms.parquet, scenario.yaml and manifest.yaml."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        atomic_write(out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False))
+        atomic_write(
+            out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False)
+        )
         atomic_write(out / "firms.parquet", lambda p: self.firms.to_parquet(p, index=False))
         atomic_write_text(out / "scenario.yaml", scenario_to_yaml(self.scenario))
         atomic_write_text(out / "manifest.yaml", yaml.safe_dump(self.manifest(), sort_keys=False))
@@ -94,14 +96,20 @@ def package_versions() -> dict[str, str]:
 def git_commit() -> str:
     try:
         return subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True,
-            timeout=5, check=True,
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-def resolve(scenario_or_path: Scenario | str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def resolve(
+    scenario_or_path: Scenario | str | Path, overrides: dict[str, Any] | None = None
+) -> Scenario:
     if isinstance(scenario_or_path, Scenario):
         if overrides:
             from sim.loading import with_overrides
@@ -136,7 +144,9 @@ def run(
     scenario = resolve(scenario_or_path, overrides)
     seed = scenario.run.seed if seed is None else int(seed)
     months = scenario.run.months if steps is None else int(steps)
-    scenario = scenario.model_copy(update={"run": scenario.run.model_copy(update={"seed": seed, "months": months})})
+    scenario = scenario.model_copy(
+        update={"run": scenario.run.model_copy(update={"seed": seed, "months": months})}
+    )
     t0 = time.perf_counter()
     from sim.model import ClusterModel
 

@@ -58,6 +58,7 @@ class SpaceSpec(Strict):
     height: Annotated[int, Field(ge=1, le=2000)] = 30
     zones: list[ZoneSpec] = Field(default_factory=list)
     rest: RestSpec = Field(default_factory=RestSpec)
+    plant_cell_capacity_m2: Pos = 20_000.0  # plant floor space one cell holds (a park block)
 
 
 # ----------------------------------------------------------------------------------- value chain
@@ -65,23 +66,36 @@ class ChainSpec(Strict):
     """Stages of the value chain and what each buys from the others."""
 
     stages: Annotated[list[str], Field(min_length=1)] = [
-        "fabric", "dyeing", "trims", "garment", "design", "logistics",
+        "fabric",
+        "dyeing",
+        "trims",
+        "garment",
+        "design",
+        "logistics",
     ]
     # io[supplier][buyer]: yuan of supplier-stage input per yuan of buyer-stage output.
     # Brief: fabric is 60-70% of a garment's cost; 2007 IO table: intermediate ratio 0.793.
-    io: dict[str, dict[str, NonNeg]] = Field(default_factory=lambda: {
-        "fabric": {"fabric": 0.25, "dyeing": 0.45, "garment": 0.45},
-        "dyeing": {"fabric": 0.03, "garment": 0.08},
-        "trims": {"garment": 0.07, "design": 0.02},
-        "garment": {"design": 0.50, "logistics": 0.35},
-        "design": {"garment": 0.02},
-        "logistics": {"fabric": 0.03, "dyeing": 0.03, "trims": 0.03, "garment": 0.03,
-                      "design": 0.05},
-    })
+    io: dict[str, dict[str, NonNeg]] = Field(
+        default_factory=lambda: {
+            "fabric": {"fabric": 0.25, "dyeing": 0.45, "garment": 0.45},
+            "dyeing": {"fabric": 0.03, "garment": 0.08},
+            "trims": {"garment": 0.07, "design": 0.02},
+            "garment": {"design": 0.50, "logistics": 0.35},
+            "design": {"garment": 0.02},
+            "logistics": {
+                "fabric": 0.03,
+                "dyeing": 0.03,
+                "trims": 0.03,
+                "garment": 0.03,
+                "design": 0.05,
+            },
+        }
+    )
     # yuan of output per worker-month by stage; a stage left out gets the value at which an
     # isolated firm earns `base_margin` (see sim.chain.output_per_worker).
     output_per_worker: dict[str, Pos] = Field(default_factory=dict)
-    base_margin: Annotated[float, Field(gt=-1.0, lt=1.0)] = 0.03  # brief: 4-5% with agglomeration
+    # margin of an isolated firm; agglomeration and local sourcing lift it to the brief's 4-5%
+    base_margin: Annotated[float, Field(gt=-1.0, lt=1.0)] = -0.02
     link_threshold: Prob = 0.02  # an IO coefficient at or above this makes a chain link
     external_input_share: Prob = 0.10  # inputs (energy, yarn, chemicals) always bought outside
 
@@ -148,7 +162,9 @@ class OutsideInvestmentSpec(Strict):
 
     base_rate: NonNeg = 0.2  # arrivals per month with no cluster
     arrivals: Literal["poisson", "fixed"] = "poisson"  # fixed: deterministic count per month
-    pull: NonNeg = 0.05  # extra arrivals per month per local firm (cluster pull)
+    pull: NonNeg = 0.3  # extra arrivals per month per log(1 + local firms) (cluster pull)
+    intercept: float = -1.0  # logistic stay decision of an arriving investor...
+    margin_weight: NonNeg = 60.0  # ...rising with the stage's recent local profit margin
     policy: NonNeg = 0.2  # relative rise of arrivals per active lever (investment promotion)
     gap_pull: NonNeg = 2.0  # tilt of the stage mix towards unmet local input demand
     anchor_share: Prob = 0.05  # share of arrivals that are large anchor firms
@@ -161,13 +177,14 @@ class OutsideInvestmentSpec(Strict):
 class LocationSpec(Strict):
     """Logit-type choice of zone, then cell, by entrants.
 
-    Zone weight = area^area_exponent * (pseudo_count + same + linkage_weight*linked)^increasing_returns
+    Zone weight = area^area_exponent
+                  * (pseudo_count + same + linkage_weight*linked)^increasing_returns
                   * exp(advantage*adv - rent*rent/rent_ref + plant*has_plant + policy*policy).
     Arthur's urn: area_exponent 0, pseudo_count 0, increasing_returns 1, all other weights 0.
     Dartboard: area_exponent 1, increasing_returns 0, all other weights 0.
     """
 
-    area_exponent: NonNeg = 1.0
+    area_exponent: NonNeg = 0.5  # land matters less than access and neighbours
     pseudo_count: NonNeg = 1.0
     increasing_returns: NonNeg = 1.0
     linkage_weight: NonNeg = 0.5
@@ -177,12 +194,13 @@ class LocationSpec(Strict):
     plant: NonNeg = 1.0
     policy: NonNeg = 0.5
     cell_increasing_returns: NonNeg = 1.0  # same form, within the chosen zone, by neighbourhood
+    cell_plant: NonNeg = 3.0  # pull of a cell with free standard plant, within the zone
 
 
 class ExternalitySpec(Strict):
     radius: Annotated[int, Field(ge=0, le=50)] = 2  # Moore radius in cells
-    localization: NonNeg = 0.02  # productivity gain per log(1 + same-stage firms nearby)
-    linkage: NonNeg = 0.015  # per log(1 + IO-linked firms nearby)
+    localization: NonNeg = 0.03  # productivity gain per log(1 + same-stage firms nearby)
+    linkage: NonNeg = 0.02  # per log(1 + IO-linked firms nearby)
 
 
 class CongestionSpec(Strict):
@@ -192,22 +210,24 @@ class CongestionSpec(Strict):
 class ProductionSpec(Strict):
     m2_per_worker: Pos = 25.0  # brief: 20-40 m2 per worker
     local_worker_productivity: Pos = 0.8  # relative to a returned tailor
+    returns_to_scale: Annotated[float, Field(gt=0.0, le=1.0)] = 0.85  # output ~ labour^this
+    reference_workers: Pos = 20.0  # size at which output per worker is the stage's figure
     productivity_sd: NonNeg = 0.1  # lognormal spread of firm productivity at entry
     productivity_shock_sd: NonNeg = 0.02  # monthly random walk (Gibrat growth)
     demand_shock_sd: NonNeg = 0.03  # stage-wide monthly demand shock
     demand_persistence: Prob = 0.9  # AR(1) persistence of the demand shock
-    hire_rate: Prob = 0.05  # max monthly expansion of a profitable firm
+    hire_rate: Prob = 0.02  # max monthly expansion of a profitable firm (~27%/yr)
     fire_rate: Prob = 0.05  # monthly contraction of a loss-making firm
-    margin_to_grow: float = 0.0  # profit margin above which a firm expands
+    margin_to_grow: float = 0.02  # profit margin above which a firm expands
     loan_rate: NonNeg = 0.045  # yearly; brief: small-business loans 3.5-4.8%
     credit_leverage: NonNeg = 1.0  # firm debt allowed per yuan of net worth
     amortization: Prob = 0.01  # monthly share of debt repaid
-    plant_headroom: Annotated[float, Field(ge=1.0)] = 2.0  # plant taken at entry / first need
+    plant_headroom: Annotated[float, Field(ge=1.0)] = 1.5  # plant reserved at entry / first need
 
 
 class SourcingSpec(Strict):
     max_local_share: Prob = 0.8  # most inputs of a stage can be bought locally
-    saving: Prob = 0.05  # cost saving on locally bought inputs (transport, transaction)
+    saving: Prob = 0.08  # cost saving on locally bought inputs (transport, transaction)
 
 
 class TaxSpec(Strict):
@@ -219,7 +239,14 @@ class ExitSpec(Strict):
     enabled: bool = True
     # Annual exit hazard by firm age in years (SAIC 2013, brief): 1.6%, 6.3%, 9.5%, >=8% to year 7.
     hazard_by_year: Annotated[list[Prob], Field(min_length=1)] = [
-        0.016, 0.063, 0.095, 0.09, 0.085, 0.08, 0.08, 0.06,
+        0.016,
+        0.063,
+        0.095,
+        0.09,
+        0.085,
+        0.08,
+        0.08,
+        0.06,
     ]
     loss_multiplier: NonNeg = 3.0  # hazard multiplier after a loss-making month
     loss_months: Annotated[int, Field(ge=1)] = 12  # exit after this many loss months in a row
@@ -276,8 +303,8 @@ class BurdenLever(LeverWindow):
 class PlantLever(LeverWindow):
     """Standardized factory floor space built by the county and let cheaply."""
 
-    m2_per_month: NonNeg = 5_000.0  # construction pace
-    construction_cost_per_m2: NonNeg = 1_500.0  # yuan/m2
+    m2_per_month: NonNeg = 1_000.0  # construction pace
+    construction_cost_per_m2: NonNeg = 1_000.0  # yuan/m2, simple standardized steel-frame plant
     rent_discount: Prob = 1.0  # share of plant rent waived (brief: plants free for 2 years)
     rent_discount_months: Count = 24  # for this many months after moving in
 
@@ -291,7 +318,7 @@ class LeversSpec(Strict):
 class TakeoffSpec(Strict):
     """When the cluster counts as taken off (self-sustaining after the levers end)."""
 
-    employment_multiple: Pos = 2.0  # local employment at least this multiple of month 0...
+    employment_multiple: Pos = 3.0  # local employment at least this multiple of month 0...
     months_after_levers: Count = 12  # ...this long after every lever has ended...
     min_completeness: Prob = 0.5  # ...with at least this chain link coverage
 
@@ -320,7 +347,9 @@ class Scenario(Strict):
                 raise ValueError(f"chain.io.{sup}|unknown stage; allowed: {sorted(stages)}")
             for buyer in row:
                 if buyer not in stages:
-                    raise ValueError(f"chain.io.{sup}.{buyer}|unknown stage; allowed: {sorted(stages)}")
+                    raise ValueError(
+                        f"chain.io.{sup}.{buyer}|unknown stage; allowed: {sorted(stages)}"
+                    )
         for buyer in self.chain.stages:
             col = sum(row.get(buyer, 0.0) for row in self.chain.io.values())
             if col + self.chain.external_input_share >= 1.0:
@@ -330,12 +359,16 @@ class Scenario(Strict):
                 )
         for key in self.chain.output_per_worker:
             if key not in stages:
-                raise ValueError(f"chain.output_per_worker.{key}|unknown stage; allowed: {sorted(stages)}")
+                raise ValueError(
+                    f"chain.output_per_worker.{key}|unknown stage; allowed: {sorted(stages)}"
+                )
         zone_names = [z.name for z in self.space.zones]
         if len(set(zone_names)) != len(zone_names):
             raise ValueError("space.zones|zone names must be unique")
         if REST_ZONE in zone_names:
-            raise ValueError(f"space.zones|'{REST_ZONE}' is reserved for the cells outside all zones")
+            raise ValueError(
+                f"space.zones|'{REST_ZONE}' is reserved for the cells outside all zones"
+            )
         occupied: set[tuple[int, int]] = set()
         for i, z in enumerate(self.space.zones):
             x, y, w, h = z.rect
@@ -351,21 +384,26 @@ class Scenario(Strict):
         allowed_zones = [*zone_names, REST_ZONE]
         for i, f in enumerate(self.population.initial_firms):
             if f.stage not in stages:
-                raise ValueError(f"population.initial_firms.{i}.stage|unknown stage '{f.stage}'; allowed: {sorted(stages)}")
+                key = f"population.initial_firms.{i}.stage"
+                raise ValueError(f"{key}|unknown stage '{f.stage}'; allowed: {sorted(stages)}")
             if f.zone not in allowed_zones:
-                raise ValueError(f"population.initial_firms.{i}.zone|unknown zone '{f.zone}'; allowed: {allowed_zones}")
+                key = f"population.initial_firms.{i}.zone"
+                raise ValueError(f"{key}|unknown zone '{f.zone}'; allowed: {allowed_zones}")
         for name in ("entrepreneurship", "outside_investment"):
             shares = getattr(self.behaviour, name).stage_shares
             for key in shares:
                 if key not in stages:
-                    raise ValueError(f"behaviour.{name}.stage_shares.{key}|unknown stage; allowed: {sorted(stages)}")
+                    path = f"behaviour.{name}.stage_shares.{key}"
+                    raise ValueError(f"{path}|unknown stage; allowed: {sorted(stages)}")
             if shares and sum(shares.values()) <= 0:
                 raise ValueError(f"behaviour.{name}.stage_shares|shares must sum to more than 0")
         for lever_name in ("financing", "burden", "plant_supply"):
             lever = getattr(self.levers, lever_name)
             for z in lever.zones or []:
                 if z not in allowed_zones:
-                    raise ValueError(f"levers.{lever_name}.zones|unknown zone '{z}'; allowed: {allowed_zones}")
+                    raise ValueError(
+                        f"levers.{lever_name}.zones|unknown zone '{z}'; allowed: {allowed_zones}"
+                    )
         return self
 
     # ---- derived helpers used by both engines
@@ -374,5 +412,9 @@ class Scenario(Strict):
 
     def last_lever_end(self) -> int:
         """The last month any enabled lever is active (-1 if none is enabled)."""
-        ends = [getattr(self.levers, n).end for n in self.lever_names() if getattr(self.levers, n).enabled]
+        ends = [
+            getattr(self.levers, n).end
+            for n in self.lever_names()
+            if getattr(self.levers, n).enabled
+        ]
         return max(ends, default=-1)

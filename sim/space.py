@@ -25,6 +25,8 @@ class County:
     base_rent: np.ndarray  # yuan/m2/month per zone
     initial_plant_m2: np.ndarray  # per zone
     cells_of_zone: tuple[np.ndarray, ...]  # flat cell indices (x * height + y) per zone
+    plant_sites: tuple[np.ndarray, ...]  # per zone: its cells from the centre outwards
+    plant_cell_capacity_m2: float
 
     @property
     def n_zones(self) -> int:
@@ -68,6 +70,7 @@ def build_county(scenario: Scenario) -> County:
         plant.append(0.0)
     flat = zone_of_cell.ravel()
     n = len(names)
+    cells_of_zone = tuple(np.flatnonzero(flat == k) for k in range(n))
     return County(
         width=sp.width,
         height=sp.height,
@@ -78,5 +81,28 @@ def build_county(scenario: Scenario) -> County:
         advantage=np.array(adv, dtype=float),
         base_rent=np.array(rent, dtype=float),
         initial_plant_m2=np.array(plant, dtype=float),
-        cells_of_zone=tuple(np.flatnonzero(flat == k) for k in range(n)),
+        cells_of_zone=cells_of_zone,
+        plant_sites=tuple(_centre_out(c, sp.height) for c in cells_of_zone),
+        plant_cell_capacity_m2=sp.plant_cell_capacity_m2,
     )
+
+
+def _centre_out(cells: np.ndarray, height: int) -> np.ndarray:
+    """A zone's cells ordered by distance from its centre (ties by cell index)."""
+    x, y = np.divmod(cells, height)
+    d = (x - x.mean()) ** 2 + (y - y.mean()) ** 2
+    return cells[np.lexsort((cells, d))]
+
+
+def place_plant(built: np.ndarray, sites: np.ndarray, m2: float, capacity: float) -> np.ndarray:
+    """Where new plant floor space goes: it fills the zone's sites from the centre outwards, each
+    up to `capacity` m2, as a park is built block by block (and not thinly over every cell).
+    Returns the m2 added per flat cell; `built` holds the m2 built so far per flat cell."""
+    added = np.zeros_like(built, dtype=float)
+    room = np.maximum(capacity - built[sites], 0.0)
+    fill = np.minimum(room, np.maximum(m2 - (np.cumsum(room) - room), 0.0))
+    added[sites] = fill
+    overflow = m2 - fill.sum()
+    if overflow > 1e-9 and sites.size:
+        added[sites[0]] += overflow
+    return added

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 
 STREAM_NAMES = (
-    "init", "migration", "founding", "investment", "location", "labour", "production", "exit", "mesa",
+    "init",
+    "migration",
+    "founding",
+    "investment",
+    "location",
+    "labour",
+    "production",
+    "exit",
+    "mesa",
 )
 
 
@@ -31,4 +39,6 @@ class Streams:
 def spawn_streams(seed: int) -> Streams:
     """Independent generators for each submodel, all fixed by `seed`."""
     children = np.random.SeedSequence(seed).spawn(len(STREAM_NAMES))
-    return Streams(**{n: np.random.default_rng(c) for n, c in zip(STREAM_NAMES, children, strict=True)})
+    return Streams(
+        **{n: np.random.default_rng(c) for n, c in zip(STREAM_NAMES, children, strict=True)}
+    )
