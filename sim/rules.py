@@ -7,6 +7,8 @@ drift apart. No function here draws random numbers: draws are made by the engine
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -113,7 +115,8 @@ def investor_acceptance(
     """Chance an arriving investor stays: logistic in the stage's recent local profit margin
     (which includes lever support), times the share of the workers it needs that it can hire
     (job seekers at home and idle local workers)."""
-    labour = np.minimum(1.0, available_workers / np.maximum(needed_workers, 1))
+    needed = np.asarray(needed_workers, dtype=float)
+    labour = np.where(needed > 0, np.minimum(1.0, available_workers / np.maximum(needed, 1.0)), 1.0)
     return logistic(p.intercept + p.margin_weight * np.asarray(stage_margin)) * labour
 
 
@@ -251,14 +254,28 @@ def hiring_target(
     credit_room: ArrayLike,
     capital_per_worker: float,
     p: ProductionSpec,
-) -> NDArray[np.int64]:
-    """Employment a firm wants next: grow when profitable (if it can finance the machines),
-    shrink when loss-making, otherwise stay."""
+) -> NDArray[np.int64] | int:
+    """Employment a firm wants next: grow when profitable (by hire_rate, at least one worker,
+    as far as it can finance the machines), shrink by fire_rate when loss-making, else stay.
+
+    Scalars (one Mesa agent) take a plain-Python path with the same arithmetic as the array
+    path, because NumPy's per-call overhead dominates for a single value.
+    """
+    cpw = max(capital_per_worker, 1e-9)
+    if np.ndim(workers) == 0 and np.ndim(margin) == 0 and np.ndim(credit_room) == 0:
+        w, m = int(workers), float(margin)
+        if m > p.margin_to_grow:
+            return w + int(
+                min(max(1, math.floor(p.hire_rate * w)), max(math.floor(credit_room / cpw), 0))
+            )
+        if m < 0:
+            return max(w - max(1, math.floor(p.fire_rate * w)), 0)
+        return w
     w = np.asarray(workers, dtype=np.int64)
     m = np.asarray(margin, dtype=float)
-    step_up = np.maximum(1, np.floor(p.hire_rate * w)).astype(np.int64)
-    affordable = np.floor(np.asarray(credit_room, dtype=float) / max(capital_per_worker, 1e-9))
-    up = np.minimum(step_up, np.maximum(affordable, 0)).astype(np.int64)
+    step_up = np.maximum(1, np.floor(p.hire_rate * w))
+    affordable = np.maximum(np.floor(np.asarray(credit_room, dtype=float) / cpw), 0)
+    up = np.minimum(step_up, affordable).astype(np.int64)
     down = np.maximum(1, np.floor(p.fire_rate * w)).astype(np.int64)
     return np.where(m > p.margin_to_grow, w + up, np.where(m < 0, np.maximum(w - down, 0), w))
 

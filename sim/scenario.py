@@ -170,7 +170,7 @@ class OutsideInvestmentSpec(Strict):
     anchor_share: Prob = 0.05  # share of arrivals that are large anchor firms
     anchor_workers: Annotated[int, Field(ge=1)] = 150  # brief: above-threshold avg ~146
     anchor_weight: NonNeg = 5.0  # an anchor counts as this many firms in location choice
-    workers: Annotated[int, Field(ge=1)] = 30
+    workers: Count = 30  # first workers of an ordinary outside firm
     stage_shares: dict[str, NonNeg] = Field(default_factory=dict)  # default: uniform
 
 
