@@ -19,7 +19,7 @@ main: venv
 	$(PY) -m sim levers --out results/levers
 
 test: venv
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadscope -q
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -127,6 +127,7 @@ class Firm(FixedAgent):
         self.loss_streak = 0
         self.requests = np.zeros(3)  # support asked of each lever this month
         self.costs = 0.0
+        self.plant_rent_due = 0.0
 
     @property
     def workers(self) -> int:
@@ -186,16 +187,19 @@ class Firm(FixedAgent):
             m.county.base_rent[self.zone],
             self.debt,
             self.plant_months,
+            self.age,
             env.lever_terms[:, self.zone],
             b,
             m.spec.levers,
         )
-        self.costs, self.requests = float(acc[0]), np.array(acc[1:], dtype=float)
+        self.costs, self.requests = float(acc[0]), np.array(acc[1:4], dtype=float)
+        self.plant_rent_due = float(acc[4])
 
     def settle(self, granted_share: np.ndarray) -> None:
         """Profit after supports actually granted; capital, debt and loss streak update."""
         m = self.model
         support = float(self.requests @ granted_share)
+        m.gov.plant_rent_collected += self.plant_rent_due - self.requests[2] * granted_share[2]
         self.profit = self.output - self.costs + support
         self.margin = self.profit / self.output if self.output > 0 else 0.0
         self.capital += self.profit

@@ -23,6 +23,7 @@ class Government:
     eligible_zones: dict[str, np.ndarray]  # bool per zone
     spent: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEVERS, 0.0))
     exhausted: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(LEVERS, False))
+    plant_rent_collected: float = 0.0  # rent paid by tenants of the county's standard plants
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, county: County) -> Government:
@@ -63,6 +64,10 @@ class Government:
         if self.remaining(name) <= 1e-9 * max(1.0, self.levers[name].budget):
             self.exhausted[name] = True
         return share
+
+    def eligible(self, name: str, month: int, zone: int) -> bool:
+        """Whether a lever acts this month on a firm or founder in `zone`."""
+        return self.active(name, month) and bool(self.eligible_zones[name][zone])
 
     @property
     def total_spent(self) -> float:

@@ -53,7 +53,7 @@ def columns(chain: ValueChain, county: County) -> list[str]:
     cols += [
         f"lq_{z}" for z, k in zip(county.zone_names, county.zone_kinds, strict=True) if k != "other"
     ]
-    cols += ["chain_completeness", "local_sourcing_ratio", "plant_free_m2"]
+    cols += ["chain_completeness", "local_sourcing_ratio", "plant_free_m2", "plant_rent_collected"]
     cols += [f"cost_{lever}" for lever in LEVERS] + [
         "cost_total",
         "jobs_per_million_yuan",
@@ -115,6 +115,7 @@ def monthly_measures(
         chain.io, out_stage, snap.local_share
     )
     row["plant_free_m2"] = snap.plant_free_m2
+    row["plant_rent_collected"] = gov.plant_rent_collected
 
     for lever in LEVERS:
         row[f"cost_{lever}"] = gov.spent[lever]

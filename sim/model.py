@@ -200,10 +200,7 @@ class ClusterModel(Model):
         """How much a firm may owe: a multiple of its net worth (guarantees raise it)."""
         lev = self.spec.behaviour.production.credit_leverage
         fin = self.spec.levers.financing
-        if (
-            self.gov.active("financing", self.month)
-            and self.gov.eligible_zones["financing"][firm.zone]
-        ):
+        if self.gov.eligible("financing", self.month, firm.zone):
             lev = max(lev, fin.firm_credit_leverage)
         return lev * max(firm.capital, 0.0)
 
@@ -337,6 +334,11 @@ class ClusterModel(Model):
         self.box[s, max(0, x - r) : x + r + 1, max(0, y - r) : y + r + 1] += delta
 
     def _remove_firm(self, firm: Firm) -> None:
+        """Exit: workers and owner go back to the job market, plant space back to the stock,
+        and a guaranteed share of the firm's debt is repaid by the financing lever."""
+        if firm.debt > 0 and self.gov.eligible("financing", self.month, firm.zone):
+            share = self.spec.levers.financing.guarantee_share
+            self.gov.grant("financing", share * firm.debt, self.month)
         for t in list(firm.staff):
             self.set_status(t, UNEMPLOYED_HOME)
         self.local_pool += firm.locals
@@ -352,8 +354,12 @@ class ClusterModel(Model):
         firm.remove()
 
     # ------------------------------------------------------------------ location choice
-    def choose_cell(self, stage: int, need_m2: float) -> int:
-        """Location submodel: a zone by zone weights, then a cell inside it by cell weights."""
+    def choose_cell(self, stage: int, need_m2: float, plant_only: bool = False) -> int:
+        """Location submodel: a zone by zone weights, then a cell inside it by cell weights.
+
+        With `plant_only` (a founder who counts on a standard plant) only zones and cells with
+        enough free plant are considered, when there are any.
+        """
         loc = self.spec.behaviour.location
         g = self.streams.location
         same = self.zone_counts.sum(axis=0) if loc.count_all_stages else self.zone_counts[stage]
@@ -373,14 +379,17 @@ class ClusterModel(Model):
             self.gov.zone_policy(self.month),
             loc,
         )
+        if plant_only and (w * zone_plant).sum() > 0:
+            w = w * zone_plant
         zone = int(rules.choose(w, g.random()))
         cells = self.county.cells_of_zone[zone]
         xs, ys = self.county.cell_xy(cells)
         box_same = self.box.sum(axis=0)[xs, ys] if loc.count_all_stages else self.box[stage, xs, ys]
         box_linked = np.tensordot(self.chain.linked[stage], self.box[:, xs, ys], axes=1)
-        cw = rules.cell_weights(
-            box_same, box_linked, (plant[xs, ys] >= need_m2) & (need_m2 > 0), loc
-        )
+        has_plant = (plant[xs, ys] >= need_m2) & (need_m2 > 0)
+        cw = rules.cell_weights(box_same, box_linked, has_plant, loc)
+        if plant_only and (cw * has_plant).sum() > 0:
+            cw = cw * has_plant
         return int(cells[int(rules.choose(cw, g.random()))])
 
     # ------------------------------------------------------------------ the month
@@ -430,13 +439,13 @@ class ClusterModel(Model):
         """A tailor who wants to found picks a location, then founds if it can be financed."""
         ent = self.spec.behaviour.entrepreneurship
         need = self._plant_need(ent.startup_workers)
-        cell = self.choose_cell(stage, need)
+        cell = self.choose_cell(stage, need, plant_only=self.env.plant_available)
         x, y = (int(v) for v in self.county.cell_xy(cell))
         has_plant = self.grid.plant_m2.data[x, y] >= need
         cost = float(rules.startup_cost(has_plant, ent))
         cap, lev = ent.credit_cap, ent.credit_leverage
         zone = int(self.county.zone_of_cell[x, y])
-        if self.gov.active("financing", self.month) and self.gov.eligible_zones["financing"][zone]:
+        if self.gov.eligible("financing", self.month, zone):
             fin = self.spec.levers.financing
             cap, lev = max(cap, fin.founder_credit_cap), max(lev, fin.founder_credit_leverage)
         credit = float(rules.founder_credit(tailor.savings, cap, lev))

@@ -308,16 +308,19 @@ def firm_accounts(
     plant_rent: Float,
     debt: Float,
     plant_months: Float,
+    firm_age: Float,
     lever_on: np.ndarray,
     b: BehaviourSpec,
     lv: LeversSpec,
-) -> tuple[Float, Float, Float, Float]:
+) -> tuple[Float, Float, Float, Float, Float]:
     """A firm's monthly costs before support, and what each lever would pay towards them.
 
     Costs: inputs, wages and employer social insurance, taxes and fees on output, rent (market
     rent for space beyond the firm's standard plant, the zone's base rent for plant space) and
-    interest. `lever_on` holds (financing, burden, plant) flags for the firm's zone this month.
-    Returns (costs, financing request, burden request, plant request).
+    interest. `lever_on` holds (financing, burden, plant) flags for the firm's zone this month;
+    burden relief goes to firms younger than `max_firm_age_months` (start-up relief).
+    Returns (costs, financing request, burden request, plant request, plant rent due); the
+    plant rent goes to the county, which owns the standard plants.
     """
     t, prod = b.taxes, b.production
     wages = b.wages.home * tailors + b.wages.local * locals_
@@ -337,9 +340,14 @@ def firm_accounts(
     req_fin = fin_on * min(lv.financing.rate_subsidy, prod.loan_rate) / 12.0 * debt
     in_window = np.asarray(plant_months) < lv.plant_supply.rent_discount_months
     req_plant = plant_on * in_window * lv.plant_supply.rent_discount * rent_plant
-    req_burden = burden_on * (
-        min(lv.burden.output_tax_cut, t.output_tax) * output
-        + min(lv.burden.social_insurance_cut, t.social_insurance) * wages
-        + lv.burden.rent_relief * (rent_market + rent_plant - req_plant)
+    young = np.asarray(firm_age) < lv.burden.max_firm_age_months
+    req_burden = (
+        burden_on
+        * young
+        * (
+            min(lv.burden.output_tax_cut, t.output_tax) * output
+            + min(lv.burden.social_insurance_cut, t.social_insurance) * wages
+            + lv.burden.rent_relief * (rent_market + rent_plant - req_plant)
+        )
     )
-    return costs, req_fin, req_burden, req_plant
+    return costs, req_fin, req_burden, req_plant, rent_plant

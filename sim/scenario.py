@@ -290,6 +290,7 @@ class FinancingLever(LeverWindow):
     founder_credit_cap: NonNeg = 300_000.0  # guarantee loans to individuals (brief)
     founder_credit_leverage: NonNeg = 3.0  # loan per yuan of savings under the guarantee
     firm_credit_leverage: NonNeg = 2.0  # firm debt per yuan of net worth under guarantees
+    guarantee_share: Prob = 0.5  # share of a failed firm's debt the guarantee fund repays
 
 
 class BurdenLever(LeverWindow):
@@ -297,7 +298,8 @@ class BurdenLever(LeverWindow):
 
     output_tax_cut: Prob = 0.02  # points of output taxes and fees waived
     social_insurance_cut: Prob = 0.05  # points of employer contributions waived
-    rent_relief: Prob = 0.5  # share of rent paid by the state
+    rent_relief: Prob = 0.5  # share of rent paid by the state (brief: rent subsidies 1-3 years)
+    max_firm_age_months: Count = 36  # relief for firms in their first years (exit peaks in 2-4)
 
 
 class PlantLever(LeverWindow):

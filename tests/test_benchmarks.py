@@ -21,10 +21,15 @@ DARTBOARD = SCENARIOS / "benchmarks" / "dartboard.yaml"
 
 
 def urn_shares(engine: str, a: int, b: int, runs: int, months: int, **extra) -> np.ndarray:
-    scenario = sim.load_scenario(URN, {
-        "population.initial_firms.0.count": a, "population.initial_firms.1.count": b,
-        "run.months": months, **extra,
-    })
+    scenario = sim.load_scenario(
+        URN,
+        {
+            "population.initial_firms.0.count": a,
+            "population.initial_firms.1.count": b,
+            "run.months": months,
+            **extra,
+        },
+    )
     out = np.empty(runs)
     for seed in range(runs):
         final = sim.run(scenario, engine=engine, seed=seed).final()
@@ -52,7 +57,9 @@ def test_arthur_urn_share_is_beta(engine, a, b):
 def test_nonlinear_increasing_returns_lock_in(engine):
     # theta = 2: entry probability is an S-shaped function of the share, so one region takes
     # (nearly) all. With theta = 1 (the urn) only ~20% of runs end beyond [0.1, 0.9].
-    locked = urn_shares(engine, 1, 1, runs=100, months=150, **{"behaviour.location.increasing_returns": 2.0})
+    locked = urn_shares(
+        engine, 1, 1, runs=100, months=100, **{"behaviour.location.increasing_returns": 2.0}
+    )
     extreme = np.mean((locked < 0.1) | (locked > 0.9))
     assert extreme > 0.8, f"only {extreme:.0%} of runs locked in"
     assert 0.25 < np.mean(locked > 0.5) < 0.75  # and which region wins is history, not a bias
@@ -62,8 +69,27 @@ def test_nonlinear_increasing_returns_lock_in(engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_dartboard_gamma_is_zero_on_average(engine):
     scenario = sim.load_scenario(DARTBOARD)
-    gammas = np.array([sim.run(scenario, engine=engine, seed=s).final()["eg_gamma"] for s in range(200)])
+    gammas = np.array(
+        [sim.run(scenario, engine=engine, seed=s).final()["eg_gamma"] for s in range(200)]
+    )
     se = gammas.std(ddof=1) / np.sqrt(gammas.size)
     assert abs(gammas.mean()) < 2 * se, f"mean gamma {gammas.mean():.4f}, se {se:.4f}"
     # and the measure is not trivially zero: individual runs scatter around it
     assert gammas.std() > 0.005
+
+
+CASCADE = SCENARIOS / "benchmarks" / "cascade.yaml"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_threshold_cascade_flips_with_a_small_change(engine):
+    # Granovetter (1978): thresholds with mean 0.25; a spread of 0.10 stalls (fixed point near
+    # 1%), a spread of 0.125 cascades to everyone; so does a lever that lowers every threshold.
+    def home_share(seed: int, **overrides) -> float:
+        final = sim.run(CASCADE, engine=engine, seed=seed, overrides=overrides).final()
+        return final["tailors_home"] / (final["tailors_home"] + final["tailors_away"])
+
+    for seed in (1, 2, 3):
+        assert home_share(seed) < 0.05
+        assert home_share(seed, **{"behaviour.return_migration.attachment_sd": 25.0}) > 0.95
+        assert home_share(seed, **{"levers.burden.enabled": True}) > 0.95
