@@ -53,7 +53,10 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=120)
     ap.add_argument("--repeats", type=int, default=1)
     args = ap.parse_args()
-    header = f"{'tailors':>8} {'firms':>7} {'months':>6} {'wall s':>8} {'months/s':>9} {'agent-steps/s':>14} {'ms/month/1k agents':>19}"
+    header = (
+        f"{'tailors':>8} {'firms':>7} {'months':>6} {'wall s':>8} {'months/s':>9} "
+        f"{'agent-steps/s':>14} {'ms/month/1k agents':>19}"
+    )
     print(header)
     print("-" * len(header))
     for n in args.sizes:
