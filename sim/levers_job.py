@@ -58,7 +58,11 @@ def run_lever_comparison(
     from tqdm import tqdm
 
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        frames = list(tqdm(pool.map(_one, tasks), total=len(tasks), desc="lever runs", unit="run"))
+        frames = list(
+            tqdm(
+                pool.map(_one, tasks), total=len(tasks), desc="lever runs", unit="run", disable=None
+            )
+        )
     ts = pd.concat(frames, ignore_index=True)
     final = ts[ts["month"] == ts["month"].max()].reset_index(drop=True)
     summary = arm_summary(final, baseline)

@@ -46,6 +46,7 @@ def columns(chain: ValueChain, county: County) -> list[str]:
     """All timeseries columns, in order."""
     cols = ["month", "firms", *[f"firms_{s}" for s in chain.stages]]
     cols += [f"firms_zone_{z}" for z in county.zone_names]
+    cols += [f"firms_{s}_in_{z}" for s in chain.stages for z in county.zone_names]
     cols += ["employment", "employment_tailors", "employment_local", "output", "margin"]
     cols += [f"tailors_{s}" for s in STATUSES] + ["tailors_home", "returns", "departures"]
     cols += [f"births_{o}" for o in ORIGINS] + [f"deaths_{o}" for o in ORIGINS]
@@ -82,6 +83,10 @@ def monthly_measures(
     by_zone = np.bincount(snap.zone, minlength=Z)
     for i, z in enumerate(county.zone_names):
         row[f"firms_zone_{z}"] = int(by_zone[i])
+    cross = np.bincount(snap.stage * Z + snap.zone, minlength=S * Z).reshape(S, Z)
+    for i, s in enumerate(chain.stages):
+        for j, z in enumerate(county.zone_names):
+            row[f"firms_{s}_in_{z}"] = int(cross[i, j])
     employment = float(snap.workers.sum())
     row["employment"] = employment
     row["employment_tailors"] = float(snap.tailor_workers.sum())

@@ -159,7 +159,7 @@ class ClusterModel(Model):
         self._init_tailors()
         self.local_pool = scenario.population.local_workers
         self._init_firms()
-        self.initial_employment = float(sum(f.workers for f in self.firms))
+        self.initial_employment = float(self.firms.agg("workers", sum)) if len(self.firms) else 0.0
         self.datacollector = DataCollector(
             model_reporters={
                 c: (lambda m, c=c: m.current[c]) for c in columns(self.chain, self.county)
