@@ -70,22 +70,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             steps=args.steps,
             progress=lambda _m: bar.update(1),
         )
-    final = result.final()
-    width = max(len(k) for k, _ in SUMMARY)
-    print(
-        f"{scenario.name}: engine {result.engine}, seed {result.seed}, {months} months, "
-        f"{result.wall_seconds:.1f} s"
-    )
-    start = result.timeseries.iloc[0]
-    print(f"  {'measure':<{width}}  {'month 0':>14}  {'horizon':>14}")
-    for key, fmt in SUMMARY:
-        print(f"  {key:<{width}}  {fmt.format(start[key]):>14}  {fmt.format(final[key]):>14}")
     out = (
         Path(args.out)
         if args.out
         else Path("results") / "runs" / f"{scenario.name}-seed{result.seed}"
     )
-    result.save(out)
+    result.save(out)  # before printing, so a closed stdout cannot lose the outputs
+    final, start = result.final(), result.timeseries.iloc[0]
+    width = max(len(k) for k, _ in SUMMARY)
+    print(
+        f"{scenario.name}: engine {result.engine}, seed {result.seed}, {months} months, "
+        f"{result.wall_seconds:.1f} s"
+    )
+    print(f"  {'measure':<{width}}  {'month 0':>14}  {'horizon':>14}")
+    for key, fmt in SUMMARY:
+        print(f"  {key:<{width}}  {fmt.format(start[key]):>14}  {fmt.format(final[key]):>14}")
     print(f"wrote {out}/ (timeseries.parquet, firms.parquet, scenario.yaml, manifest.yaml)")
     return 0
 
@@ -146,3 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -41,7 +41,7 @@ def check_invariants(m: ClusterModel) -> None:
     assert row["employment"] == sum(f.workers for f in firms) == len(staff) + locals_
     owners = [f.owner for f in firms if f.owner is not None]
     assert len(owners) == status[ENTREPRENEUR] and all(o.status == ENTREPRENEUR for o in owners)
-    assert row["firms"] == len(firms) == m.counts.sum()
+    assert row["firms"] == len(firms) == m.world.counts.sum()
     # ratios lie in [0, 1] (NaN only where undefined: no chain links or no purchases)
     for key in ("chain_completeness", "local_sourcing_ratio"):
         assert math.isnan(row[key]) or 0.0 <= row[key] <= 1.0
@@ -52,7 +52,7 @@ def check_invariants(m: ClusterModel) -> None:
         assert row[f"cost_{name}"] == pytest.approx(m.gov.spent[name])
     # plant floor space is conserved: free + occupied == built
     occupied = sum(f.plant_m2 for f in firms)
-    assert m.grid.plant_m2.data.sum() + occupied == pytest.approx(m.plant_built.sum())
+    assert m.grid.plant_m2.data.sum() + occupied == pytest.approx(m.world.plant_built.sum())
 
 
 @pytest.mark.parametrize("name,extra", [("baseline", {}), ("combined", TIGHT)])
