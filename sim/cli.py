@@ -13,6 +13,7 @@ from typing import Any
 
 from sim.errors import InputError
 from sim.loading import load_scenario, parse_override, scenario_to_yaml
+from sim.run import ENGINES
 
 SUMMARY = (
     ("firms", "{:.0f}"),
@@ -112,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_args(p)
     p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     p.add_argument("--steps", type=int, default=None, help="months (default: the scenario's)")
-    p.add_argument("--engine", default="mesa", choices=["mesa"])
+    p.add_argument("--engine", default="mesa", choices=list(ENGINES))
     p.add_argument("--out", default=None, help="output folder (default results/runs/NAME-seedN)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)

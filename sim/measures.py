@@ -99,6 +99,7 @@ def monthly_measures(
     row["returns"], row["departures"] = snap.returns, snap.departures
     for i, o in enumerate(ORIGINS):
         row[f"births_{o}"] = int(snap.births[i])
+    for i, o in enumerate(ORIGINS):
         row[f"deaths_{o}"] = int(snap.deaths[i])
 
     eg = metrics.ellison_glaeser(snap.workers, snap.zone, county.area)

@@ -37,12 +37,38 @@ from sim.world import Environment, World
 
 INCUMBENT, RETURNEE, OUTSIDE = range(3)
 FIRM_COLUMNS = [
-    "firm_id", "stage", "zone", "x", "y", "origin", "anchor", "born", "died", "alive", "workers",
-    "tailor_workers", "local_workers", "capital", "debt", "productivity", "age_months", "in_plant",
-    "output", "profit",
-]  # fmt: skip
-PHASES = ("levers", "migration", "founding", "investment", "labour", "production", "accounts",
-          "exit", "measures")  # fmt: skip
+    "firm_id",
+    "stage",
+    "zone",
+    "x",
+    "y",
+    "origin",
+    "anchor",
+    "born",
+    "died",
+    "alive",
+    "workers",
+    "tailor_workers",
+    "local_workers",
+    "capital",
+    "debt",
+    "productivity",
+    "age_months",
+    "in_plant",
+    "output",
+    "profit",
+]
+PHASES = (
+    "levers",
+    "migration",
+    "founding",
+    "investment",
+    "labour",
+    "production",
+    "accounts",
+    "exit",
+    "measures",
+)
 
 
 @dataclass
@@ -133,29 +159,66 @@ class ClusterModel(Model):
         self.status_counts = np.zeros(4, dtype=int)
         for i in range(init.skill.size):
             status = UNEMPLOYED_HOME if init.home[i] else AWAY
-            Tailor(self, float(init.skill[i]), float(init.savings[i]), int(init.village[i]),
-                   float(init.attachment[i]), status)  # fmt: skip
+            Tailor(
+                self,
+                float(init.skill[i]),
+                float(init.savings[i]),
+                int(init.village[i]),
+                float(init.attachment[i]),
+                status,
+            )
             self.status_counts[status] += 1
 
     def _init_firms(self) -> None:
         init = draw_firms(self.spec, self.county, self.chain, self.streams.init)
         for i in range(init.stage.size):
             firm = self._add_firm(
-                int(init.cell[i]), int(init.stage[i]), INCUMBENT, anchor=False, owner=None,
-                capital=float(init.capital[i]), debt=0.0, target=int(init.workers[i]),
-                productivity=float(init.productivity[i]), age=int(init.age[i]), take_plant=False,
-            )  # fmt: skip
+                int(init.cell[i]),
+                int(init.stage[i]),
+                INCUMBENT,
+                anchor=False,
+                owner=None,
+                capital=float(init.capital[i]),
+                debt=0.0,
+                target=int(init.workers[i]),
+                productivity=float(init.productivity[i]),
+                age=int(init.age[i]),
+                take_plant=False,
+            )
             firm.locals = int(init.workers[i])
             self.local_pool -= firm.locals
 
     # ------------------------------------------------------------------ firms: entry and exit
-    def _add_firm(self, cell_flat: int, stage: int, origin: int, anchor: bool,
-                  owner: Tailor | None, capital: float, debt: float, target: int,
-                  productivity: float, age: int = 0, take_plant: bool = True) -> Firm:  # fmt: skip
+    def _add_firm(
+        self,
+        cell_flat: int,
+        stage: int,
+        origin: int,
+        anchor: bool,
+        owner: Tailor | None,
+        capital: float,
+        debt: float,
+        target: int,
+        productivity: float,
+        age: int = 0,
+        take_plant: bool = True,
+    ) -> Firm:
         x, y = (int(v) for v in self.county.cell_xy(cell_flat))
         zone = int(self.county.zone_of_cell[x, y])
-        firm = Firm(self, self.grid[(x, y)], stage, zone, origin, anchor, owner, capital, debt,
-                    productivity, target, age)  # fmt: skip
+        firm = Firm(
+            self,
+            self.grid[(x, y)],
+            stage,
+            zone,
+            origin,
+            anchor,
+            owner,
+            capital,
+            debt,
+            productivity,
+            target,
+            age,
+        )
         need = float(self.world.plant_need(target))
         if take_plant and self.world.plant[x, y] >= need > 0:
             self.world.plant[x, y] -= need
@@ -244,10 +307,16 @@ class ClusterModel(Model):
         tailor.savings -= equity
         self.set_status(tailor, ENTREPRENEUR)
         self._add_firm(
-            cell, stage, RETURNEE, anchor=False, owner=tailor, capital=equity,
-            debt=cost - equity, target=ent.startup_workers,
+            cell,
+            stage,
+            RETURNEE,
+            anchor=False,
+            owner=tailor,
+            capital=equity,
+            debt=cost - equity,
+            target=ent.startup_workers,
             productivity=self._entry_productivity(self.streams.founding, ent.startup_workers),
-        )  # fmt: skip
+        )
 
     def _entry_productivity(self, g: np.random.Generator, workers: int) -> float:
         prod = self.spec.behaviour.production
@@ -273,9 +342,17 @@ class ClusterModel(Model):
             available = max(0, available - workers)
             cell = self.choose_cell(stage, float(self.world.plant_need(workers)))
             capital = ent.startup_fixed_cost + ent.capital_per_worker * workers
-            self._add_firm(cell, stage, OUTSIDE, anchor=anchor, owner=None, capital=capital,
-                           debt=0.0, target=workers,
-                           productivity=self._entry_productivity(g, workers))  # fmt: skip
+            self._add_firm(
+                cell,
+                stage,
+                OUTSIDE,
+                anchor=anchor,
+                owner=None,
+                capital=capital,
+                debt=0.0,
+                target=workers,
+                productivity=self._entry_productivity(g, workers),
+            )
 
     def _phase_labour(self) -> None:
         """Hiring submodel: firms set targets, shed workers, then fill vacancies, returned
@@ -371,20 +448,40 @@ class ClusterModel(Model):
         )
         tk = self.spec.takeoff
         return monthly_measures(
-            snap, self.chain, self.county, self.gov, self.initial_employment,
-            self.world.takeoff_ready(self.month), tk.min_completeness, tk.employment_multiple,
-        )  # fmt: skip
+            snap,
+            self.chain,
+            self.county,
+            self.gov,
+            self.initial_employment,
+            self.world.takeoff_ready(self.month),
+            tk.min_completeness,
+            tk.employment_multiple,
+        )
 
     def _firm_record(self, f: Firm, died: int) -> dict:
         x, y = f.xy
         return {
-            "firm_id": f.unique_id, "stage": self.chain.stages[f.stage],
-            "zone": self.county.zone_names[f.zone], "x": x, "y": y, "origin": ORIGINS[f.origin],
-            "anchor": f.anchor, "born": f.born, "died": died, "alive": died < 0,
-            "workers": f.workers, "tailor_workers": len(f.staff), "local_workers": f.locals,
-            "capital": f.capital, "debt": f.debt, "productivity": f.productivity,
-            "age_months": f.age, "in_plant": f.plant_m2 > 0, "output": f.output, "profit": f.profit,
-        }  # fmt: skip
+            "firm_id": f.unique_id,
+            "stage": self.chain.stages[f.stage],
+            "zone": self.county.zone_names[f.zone],
+            "x": x,
+            "y": y,
+            "origin": ORIGINS[f.origin],
+            "anchor": f.anchor,
+            "born": f.born,
+            "died": died,
+            "alive": died < 0,
+            "workers": f.workers,
+            "tailor_workers": len(f.staff),
+            "local_workers": f.locals,
+            "capital": f.capital,
+            "debt": f.debt,
+            "productivity": f.productivity,
+            "age_months": f.age,
+            "in_plant": f.plant_m2 > 0,
+            "output": f.output,
+            "profit": f.profit,
+        }
 
     def firm_table(self) -> pd.DataFrame:
         """Every firm that ever lived: the living at their final state, the dead at exit."""

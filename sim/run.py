@@ -24,7 +24,7 @@ import yaml
 from sim.loading import load_scenario, scenario_to_yaml
 from sim.scenario import Scenario
 
-ENGINES = ("mesa",)
+ENGINES = ("mesa", "vector")
 
 
 @dataclass
@@ -119,6 +119,17 @@ def resolve(
     return load_scenario(scenario_or_path, overrides)
 
 
+def make_model(scenario: Scenario, engine: str, seed: int):
+    """A fresh model of the chosen engine, at month 0."""
+    if engine == "mesa":
+        from sim.model import ClusterModel
+
+        return ClusterModel(scenario, seed=seed)
+    from sim.vector import VectorModel
+
+    return VectorModel(scenario, seed=seed)
+
+
 def run(
     scenario_or_path: Scenario | str | Path,
     engine: str = "mesa",
@@ -131,7 +142,7 @@ def run(
 
     Args:
         scenario_or_path: a Scenario or the path of a scenario YAML file.
-        engine: "mesa" (the reference engine).
+        engine: "mesa" (the readable reference) or "vector" (the fast NumPy engine).
         seed: overrides scenario.run.seed.
         steps: overrides scenario.run.months.
         overrides: dotted-key overrides, validated like the file.
@@ -148,14 +159,15 @@ def run(
         update={"run": scenario.run.model_copy(update={"seed": seed, "months": months})}
     )
     t0 = time.perf_counter()
-    from sim.model import ClusterModel
-
-    model = ClusterModel(scenario, seed=seed)
+    model = make_model(scenario, engine, seed)
     for _ in range(months):
         model.step()
         if progress is not None:
             progress(model.month)
-    ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    if engine == "mesa":
+        ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    else:
+        ts = model.timeseries()
     return RunResult(
         timeseries=ts,
         firms=model.firm_table(),

@@ -96,3 +96,10 @@ def test_run_result_shape_and_save(tmp_path):
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="unknown engine"):
         sim.run(small("baseline"), engine="warp", steps=1)
+
+
+def test_measure_rows_follow_the_declared_columns():
+    from sim.measures import columns
+
+    m = ClusterModel(small("baseline"), seed=1)
+    assert list(m.current) == columns(m.chain, m.county)
