@@ -108,7 +108,7 @@ class VectorModel:
 
     @property
     def status_counts(self) -> np.ndarray:
-        return np.bincount(self.status, minlength=4)
+        return np.array([np.count_nonzero(self.status == k) for k in range(4)])
 
     def _alive(self) -> np.ndarray:
         return np.flatnonzero(self.firms.alive)
@@ -202,32 +202,32 @@ class VectorModel:
         self.env.active_levers = self.gov.active_count(self.month)
 
     def _phase_migration(self) -> None:
-        """Return migration on the peer shares at the start of the month."""
+        """Return migration on the peer shares at the start of the month.
+
+        Whole-population masks instead of index lists: most tailors are away, so computing the
+        return probability for everyone and masking is cheaper than gathering the away ones.
+        """
         spec = self.spec.behaviour
-        g = self.streams.migration
-        u = g.random(self.status.size)
-        away = np.flatnonzero(self.status == AWAY)
-        jobless = np.flatnonzero(self.status == UNEMPLOYED_HOME)
-        employed = self.status == EMPLOYED_HOME
-        self.savings[away] += spec.wages.saving_rate * spec.wages.coastal
-        self.savings[employed] += spec.wages.saving_rate * spec.wages.home
-        home = np.bincount(
-            self.village, weights=self.status != AWAY, minlength=self.village_size.size
-        )
+        wages = spec.wages
+        u = self.streams.migration.random(self.status.size)
+        away = self.status == AWAY
+        jobless = self.status == UNEMPLOYED_HOME
+        saved = np.array([wages.coastal, wages.home, 0.0, 0.0]) * wages.saving_rate
+        self.savings += saved[self.status]  # by status: away, employed at home, other
+        home = np.bincount(self.village, weights=~away, minlength=self.village_size.size)
         share = home / np.maximum(self.village_size, 1)
         p = rules.return_probability(
             self.world.home_income(),
-            spec.wages.coastal,
-            share[self.village[away]],
+            wages.coastal,
+            share[self.village],
             self.env.active_levers,
-            self.attachment[away].astype(float),
+            self.attachment,
             spec.return_migration,
         )
-        back = away[u[away] < p]
+        back = np.flatnonzero(away & (u < p))
         self.jobless[jobless] += 1
-        leave = jobless[
-            u[jobless] < rules.leave_probability(self.jobless[jobless], spec.return_migration)
-        ]
+        stay_p = rules.leave_probability(self.jobless, spec.return_migration)
+        leave = np.flatnonzero(jobless & (u < stay_p))
         self.status[back] = UNEMPLOYED_HOME
         self.jobless[back] = 0
         self.status[leave] = AWAY
