@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 main: venv
-	$(PY) -m sim levers --out results/levers
+	$(PY) -m sim levers --engine vector --replicates 20 --out results/levers
 
 test: venv
 	$(PY) -m pytest -n 2 --dist loadscope -q

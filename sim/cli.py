@@ -101,6 +101,8 @@ def cmd_levers(args: argparse.Namespace) -> int:
         out=Path(args.out),
         workers=args.workers,
         baseline=args.baseline,
+        engine=args.engine,
+        tailors=args.tailors,
     )
     return 0
 
@@ -131,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replicates", type=int, default=8)
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--engine", default="mesa", choices=list(ENGINES))
+    p.add_argument(
+        "--tailors",
+        type=int,
+        default=None,
+        help="scale every arm to this many tailors (200000 = Qianjiang at 1:1)",
+    )
     p.add_argument("--out", default="results/levers")
     p.set_defaults(func=cmd_levers)
     return parser

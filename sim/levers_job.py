@@ -15,8 +15,9 @@ import pandas as pd
 
 from sim.compare import OUTCOMES, arm_summary, paired_effects
 from sim.errors import InputError
-from sim.loading import load_scenario
+from sim.loading import load_scenario, with_overrides
 from sim.run import atomic_write, atomic_write_text
+from sim.scaling import scale_overrides
 from sim.scenario import Scenario
 
 
@@ -25,11 +26,11 @@ def replicate_seed(root: int, replicate: int) -> int:
     return int(np.random.SeedSequence([root, replicate]).generate_state(1)[0])
 
 
-def _one(args: tuple[Scenario, str, int, int, int | None]) -> pd.DataFrame:
+def _one(args: tuple[Scenario, str, int, int, int | None, str]) -> pd.DataFrame:
     from sim.run import run
 
-    scenario, arm, replicate, seed, steps = args
-    ts = run(scenario, seed=seed, steps=steps).timeseries
+    scenario, arm, replicate, seed, steps, engine = args
+    ts = run(scenario, engine=engine, seed=seed, steps=steps).timeseries
     return ts.assign(arm=arm, replicate=replicate, seed=seed)
 
 
@@ -41,7 +42,14 @@ def run_lever_comparison(
     out: Path,
     workers: int,
     baseline: str,
+    engine: str = "mesa",
+    tailors: int | None = None,
 ) -> pd.DataFrame:
+    """Run every arm over `replicates` common seeds and write the comparison under `out`.
+
+    With `tailors`, every arm is scaled to that many tailors (sim.scaling: firms, local workers,
+    plant stock and budgets in proportion), e.g. 200,000 for Qianjiang at 1:1.
+    """
     if replicates < 2:
         raise InputError(
             "--replicates", "", f"need at least 2 replicates for intervals, got {replicates}"
@@ -49,9 +57,13 @@ def run_lever_comparison(
     if baseline not in arms:
         raise InputError("--baseline", "", f"'{baseline}' is not one of the arms {arms}")
     scenarios = {arm: load_scenario(scenarios_dir / f"{arm}.yaml") for arm in arms}
+    if tailors is not None:
+        scenarios = {
+            a: with_overrides(sc, scale_overrides(sc, tailors)) for a, sc in scenarios.items()
+        }
     root = scenarios[baseline].run.seed
     tasks = [
-        (scenarios[a], a, r, replicate_seed(root, r), steps)
+        (scenarios[a], a, r, replicate_seed(root, r), steps, engine)
         for r in range(replicates)
         for a in arms
     ]

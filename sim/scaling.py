@@ -3,7 +3,10 @@
 The shipped scenarios are at 1:20 of Qianjiang's ~200,000 tailors. `scale_overrides` gives the
 dotted overrides that multiply every size-like quantity (tailors, villages, local workers, initial
 firms, plant stock, lever budgets and construction pace) by one factor, so that a run at another
-scale is the same county, larger or smaller, and not a different policy intensity.
+scale is the same county, larger or smaller, and not a different policy intensity. Outside
+investor arrivals scale too, and congestion is rescaled per firm so that rents react to density
+as at the reference scale. Agglomeration externalities are not rescaled: they grow with the log of
+nearby firms, so a larger cluster is more productive, which is the mechanism, not an artefact.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ def scale_overrides(scenario: Scenario, tailors: int) -> dict[str, Any]:
         lever = getattr(scenario.levers, name)
         out[f"levers.{name}.budget"] = lever.budget * k
     out["levers.plant_supply.m2_per_month"] = scenario.levers.plant_supply.m2_per_month * k
+    inv = scenario.behaviour.outside_investment
+    out["behaviour.outside_investment.base_rate"] = inv.base_rate * k  # a k-times larger county
+    out["behaviour.outside_investment.pull"] = inv.pull * k  # draws k times the investors
+    # the grid keeps its cells, so k times the firms per cell: rents react per 1/k of a firm
+    out["behaviour.congestion.rent_elasticity"] = scenario.behaviour.congestion.rent_elasticity / k
     out["space.plant_cell_capacity_m2"] = max(
         scenario.space.plant_cell_capacity_m2 * k, scenario.space.plant_cell_capacity_m2
     )
