@@ -7,13 +7,17 @@ into one row of the timeseries (one column per measure). Column names are listed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim import metrics
 from sim.chain import ValueChain
-from sim.government import LEVERS, Government
+from sim.government import LEVERS
 from sim.space import County
+
+if TYPE_CHECKING:
+    from sim.world import World
 
 STATUSES = ("away", "employed_home", "entrepreneur", "unemployed_home")
 AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME = range(4)
@@ -38,8 +42,6 @@ class Snapshot:
     departures: int
     births: np.ndarray  # per origin (ORIGINS order)
     deaths: np.ndarray
-    local_share: np.ndarray  # per supplier stage, this month
-    plant_free_m2: float
 
 
 def columns(chain: ValueChain, county: County) -> list[str]:
@@ -63,18 +65,10 @@ def columns(chain: ValueChain, county: County) -> list[str]:
     return cols
 
 
-def monthly_measures(
-    snap: Snapshot,
-    chain: ValueChain,
-    county: County,
-    gov: Government,
-    initial_employment: float,
-    takeoff_ready: bool,
-    min_completeness: float,
-    employment_multiple: float,
-) -> dict[str, float]:
+def monthly_measures(snap: Snapshot, world: World, initial_employment: float) -> dict[str, float]:
     """One timeseries row. EG, LQ and HHI use the zones as areas and zone land area as the
     proxy for aggregate employment (the county's other industries are not modelled)."""
+    chain, county, gov = world.chain, world.county, world.gov
     S, Z = chain.n, county.n_zones
     row: dict[str, float] = {"month": snap.month, "firms": int(snap.stage.size)}
     by_stage = np.bincount(snap.stage, minlength=S)
@@ -118,9 +112,9 @@ def monthly_measures(
     row["chain_completeness"] = metrics.chain_completeness(present, chain.links)
     out_stage = np.bincount(snap.stage, weights=snap.output, minlength=S)
     row["local_sourcing_ratio"] = metrics.local_sourcing_ratio(
-        chain.io, out_stage, snap.local_share
+        chain.io, out_stage, world.local_share
     )
-    row["plant_free_m2"] = snap.plant_free_m2
+    row["plant_free_m2"] = float(world.plant.sum())
     row["plant_rent_collected"] = gov.plant_rent_collected
 
     for lever in LEVERS:
@@ -131,10 +125,11 @@ def monthly_measures(
         jobs / (gov.total_spent / 1e6) if gov.total_spent > 0 else float("nan")
     )
     completeness = row["chain_completeness"]
+    tk = world.spec.takeoff
     row["taken_off"] = int(
-        takeoff_ready
+        world.takeoff_ready(snap.month)
         and employment > 0
-        and employment >= employment_multiple * initial_employment
-        and (np.isnan(completeness) or completeness >= min_completeness)
+        and employment >= tk.employment_multiple * initial_employment
+        and (np.isnan(completeness) or completeness >= tk.min_completeness)
     )
     return row

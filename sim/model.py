@@ -443,20 +443,8 @@ class ClusterModel(Model):
             departures=self.flows.departures,
             births=self.flows.births.copy(),
             deaths=self.flows.deaths.copy(),
-            local_share=self.world.local_share.copy(),
-            plant_free_m2=float(self.world.plant.sum()),
         )
-        tk = self.spec.takeoff
-        return monthly_measures(
-            snap,
-            self.chain,
-            self.county,
-            self.gov,
-            self.initial_employment,
-            self.world.takeoff_ready(self.month),
-            tk.min_completeness,
-            tk.employment_multiple,
-        )
+        return monthly_measures(snap, self.world, self.initial_employment)
 
     def _firm_record(self, f: Firm, died: int) -> dict:
         x, y = f.xy

@@ -512,20 +512,8 @@ class VectorModel:
             departures=self.departures,
             births=self.births.copy(),
             deaths=self.deaths.copy(),
-            local_share=self.world.local_share.copy(),
-            plant_free_m2=float(self.world.plant.sum()),
         )
-        tk = self.spec.takeoff
-        return monthly_measures(
-            snap,
-            self.chain,
-            self.county,
-            self.gov,
-            self.initial_employment,
-            self.world.takeoff_ready(self.month),
-            tk.min_completeness,
-            tk.employment_multiple,
-        )
+        return monthly_measures(snap, self.world, self.initial_employment)
 
     def timeseries(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=columns(self.chain, self.county))
