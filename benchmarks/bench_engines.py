@@ -26,6 +26,8 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 def one(engine: str, tailors: int, months: int, seed: int) -> dict:
     """Run one configuration in this process and report wall time, firms and peak RSS."""
     import sim
+    import sim.model
+    import sim.vector  # imported before the clock starts: time the model, not module loading
     from sim.run import make_model
     from sim.scaling import scale_overrides
 
