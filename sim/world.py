@@ -64,6 +64,7 @@ class World:
         self.counts = np.zeros((S, W, H))  # living firms by stage and cell
         self.zone_counts = np.zeros((S, self.county.n_zones))  # anchor-weighted, for location
         self.box = np.zeros((S, W, H))  # neighbourhood sums of `counts`
+        self._box_stale = False
         self.radius = scenario.behaviour.externalities.radius
         self.base_rent_grid = self.county.base_rent[self.county.zone_of_cell]
         self.cells_nbhd = rules.box_sum(np.ones((W, H)), self.radius)
@@ -125,19 +126,26 @@ class World:
         weight = np.where(anchor, self.spec.behaviour.outside_investment.anchor_weight, 1.0)
         np.add.at(self.counts, (stage, x, y), delta)
         np.add.at(self.zone_counts, (stage, zone), delta * weight)
-        if np.ndim(stage) == 0:  # one firm: update its window in place
+        if np.ndim(stage) == 0 and not self._box_stale:  # one firm: update its window in place
             r = self.radius
             self.box[stage, max(0, x - r) : x + r + 1, max(0, y - r) : y + r + 1] += delta
-        else:
+        else:  # a batch: recompute when next needed
+            self._box_stale = True
+
+    def neighbourhoods(self) -> np.ndarray:
+        """Neighbourhood sums of the firm counts, recomputed only after batch changes."""
+        if self._box_stale:
             self.box = rules.box_sum(self.counts, self.radius)
+            self._box_stale = False
+        return self.box
 
     # ------------------------------------------------------------------ the month's environment
     def environment(self, month: int, env: Environment, rng: np.random.Generator) -> None:
         """Neighbourhood sums, congested rents, the stage demand shocks, input costs after local
         sourcing, and which levers act in which zone, for this month's production."""
         b = self.spec.behaviour
-        self.box = rules.box_sum(self.counts, self.radius)
-        env.box = self.box
+        self._box_stale = True
+        env.box = self.neighbourhoods()
         env.rent = rules.congested_rent(
             self.base_rent_grid, self.box.sum(axis=0), self.cells_nbhd, b.congestion.rent_elasticity
         )
@@ -201,8 +209,9 @@ class World:
         loc = self.spec.behaviour.location
         cells = self.county.cells_of_zone[zone]
         xs, ys = self.county.cell_xy(cells)
-        same = self.box.sum(axis=0)[xs, ys] if loc.count_all_stages else self.box[stage, xs, ys]
-        linked = np.tensordot(self.chain.linked[stage], self.box[:, xs, ys], axes=1)
+        box = self.neighbourhoods()
+        same = box.sum(axis=0)[xs, ys] if loc.count_all_stages else box[stage, xs, ys]
+        linked = np.tensordot(self.chain.linked[stage], box[:, xs, ys], axes=1)
         has_plant = (self.plant[xs, ys] >= need_m2) & (need_m2 > 0)
         w = rules.cell_weights(same, linked, has_plant, loc)
         if plant_only and (w * has_plant).sum() > 0:
