@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run|validate|levers ...`.
+"""Command line: `python -m sim run|validate|levers|sweep ...`.
 
 Input errors print one line naming the file and key, exit with status 2, and write nothing.
 """
@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="results/levers")
     p.set_defaults(func=cmd_levers)
+
+    from sim.sweep import add_sweep_commands
+
+    add_sweep_commands(sub)
     return parser
 
 
