@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 main: venv
-	$(PY) -m sim levers --engine vector --replicates 20 --out results/levers
+	$(PY) -m sim sweep scenarios/sweeps/levers.yaml --out results/levers --workers 2
+	$(PY) -m sim compare results/levers
 
 test: venv
 	$(PY) -m pytest -n 2 --dist loadscope -q

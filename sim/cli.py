@@ -107,6 +107,13 @@ def cmd_levers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare_results
+
+    compare_results(Path(args.results), args.baseline, Path(args.out) if args.out else None)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="results/levers")
     p.set_defaults(func=cmd_levers)
+
+    p = sub.add_parser("compare", help="the lever comparison from a sweep's results folder")
+    p.add_argument("results", help="a sweep's results folder (results/NAME)")
+    p.add_argument("--baseline", default="no_policy", help="the arm effects are measured against")
+    p.add_argument("--out", default=None, help="where to write (default RESULTS/comparison)")
+    p.set_defaults(func=cmd_compare)
 
     from sim.sweep import add_sweep_commands
 

@@ -7,6 +7,8 @@ differences, with a Student-t 95% interval. Takes a tidy table of final measures
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -75,3 +77,84 @@ def arm_summary(final: pd.DataFrame, baseline: str) -> pd.DataFrame:
         row["jobs_per_million_yuan"] = grp["jobs_per_million_yuan"].mean()
         out.append(row)
     return pd.DataFrame(out)
+
+
+def final_rows(ts: pd.DataFrame) -> pd.DataFrame:
+    """Each run's last kept month (the horizon)."""
+    return ts[ts["month"] == ts["month"].max()].reset_index(drop=True)
+
+
+def write_comparison(ts: pd.DataFrame, out: Path, baseline: str, label: str) -> pd.DataFrame:
+    """Write levers.md, levers.csv, effects.csv, trajectories.png and effects.png under `out`
+    from a stacked timeseries with columns arm and seed (arms paired by seed)."""
+    from sim.run import atomic_write, atomic_write_text
+
+    final = final_rows(ts)
+    summary = arm_summary(final, baseline)
+    effects = paired_effects(final, baseline)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "levers.csv", lambda p: summary.to_csv(p, index=False))
+    atomic_write(out / "effects.csv", lambda p: effects.to_csv(p, index=False))
+    md = summary.to_markdown(index=False, floatfmt=".3g")
+    atomic_write_text(out / "levers.md", f"# Lever comparison (vs {baseline}, {label})\n\n{md}\n")
+    _plots(ts, effects, out, baseline)
+    shown = ["arm", "runs", *[f"d_{c}" for c in OUTCOMES[:3]], "p_takeoff", "cost_million_yuan"]
+    print(summary[shown].to_string(index=False))
+    return summary
+
+
+def _plots(ts: pd.DataFrame, effects: pd.DataFrame, out: Path, baseline: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.run import atomic_write
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for ax, col in zip(axes, ("firms", "employment", "tailors_home"), strict=True):
+        for arm, g in ts.groupby("arm", sort=False):
+            q = g.groupby("month")[col].quantile([0.05, 0.5, 0.95]).unstack()
+            ax.plot(q.index, q[0.5], label=arm)
+            ax.fill_between(q.index, q[0.05], q[0.95], alpha=0.15)
+        ax.set_title(col.replace("_", " "))
+        ax.set_xlabel("month")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Median and 90% band over seeds, by arm")
+    fig.tight_layout()
+    atomic_write(out / "trajectories.png", lambda p: fig.savefig(p, format="png", dpi=110))
+    plt.close(fig)
+
+    outcomes = list(dict.fromkeys(effects["outcome"]))
+    if not outcomes:
+        return
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(3 * len(outcomes), 3.2), sharey=True)
+    for ax, col in zip(np.atleast_1d(axes), outcomes, strict=True):
+        e = effects[effects["outcome"] == col].reset_index(drop=True)
+        err = [e["effect"] - e["lo"], e["hi"] - e["effect"]]
+        ax.errorbar(e["effect"], e.index, xerr=err, fmt="o")
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(e.index, e["arm"])
+        ax.set_title(col.replace("_", " "), fontsize=9)
+    fig.suptitle(f"Effect at the horizon vs {baseline} (paired mean, 95% interval)")
+    fig.tight_layout()
+    atomic_write(out / "effects.png", lambda p: fig.savefig(p, format="png", dpi=110))
+    plt.close(fig)
+
+
+def compare_results(directory: Path, baseline: str = "no_policy", out: Path | None = None) -> Path:
+    """The lever comparison from a sweep's results folder (arms paired by seed)."""
+    from sim.errors import InputError
+    from sim.sweep_store import load_results
+
+    _runs, ts = load_results(directory)
+    if ts.empty:
+        raise InputError(str(directory), "", "holds no finished runs to compare")
+    arms = list(dict.fromkeys(ts["arm"]))
+    if baseline not in arms:
+        raise InputError(str(directory), "--baseline", f"'{baseline}' is not an arm; arms: {arms}")
+    target = out or Path(directory) / "comparison"
+    n = int(ts.groupby("arm")["seed"].nunique().min())
+    write_comparison(ts, target, baseline, f"{n} paired seeds per arm")
+    print(f"wrote {target}/ (levers.md, levers.csv, effects.csv, trajectories.png, effects.png)")
+    return target
