@@ -53,7 +53,7 @@ class Tailor(Agent):
             p = rules.return_probability(
                 m.env.home_income,
                 spec.wages.coastal,
-                m.village_home_share[self.village],
+                m.peer_share(self.village),
                 m.env.active_levers,
                 self.attachment,
                 spec.return_migration,

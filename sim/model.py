@@ -142,9 +142,9 @@ class ClusterModel(Model):
             tailor.months_jobless = 0
         tailor.status = status
 
-    @property
-    def village_home_share(self) -> np.ndarray:
-        return self.village_home / np.maximum(self.village_size, 1)
+    def peer_share(self, village: int) -> float:
+        """Share of a village's tailors who are home now (seen by the next tailor to decide)."""
+        return self.village_home[village] / max(self.village_size[village], 1.0)
 
     def credit_limit(self, firm: Firm) -> float:
         """How much a firm may owe: a multiple of its net worth (guarantees raise it)."""
