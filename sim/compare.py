@@ -85,7 +85,8 @@ def final_rows(ts: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_comparison(ts: pd.DataFrame, out: Path, baseline: str, label: str) -> pd.DataFrame:
-    """Write levers.md, levers.csv, effects.csv, trajectories.png and effects.png under `out`
+    """Write levers.md, levers.csv, effects.csv and three plots (trajectories, effects,
+    cost_effect) under `out`
     from a stacked timeseries with columns arm and seed (arms paired by seed)."""
     from sim.run import atomic_write, atomic_write_text
 
@@ -98,6 +99,7 @@ def write_comparison(ts: pd.DataFrame, out: Path, baseline: str, label: str) -> 
     md = summary.to_markdown(index=False, floatfmt=".3g")
     atomic_write_text(out / "levers.md", f"# Lever comparison (vs {baseline}, {label})\n\n{md}\n")
     _plots(ts, effects, out, baseline)
+    _cost_effect_plot(final, effects, out, baseline)
     shown = ["arm", "runs", *[f"d_{c}" for c in OUTCOMES[:3]], "p_takeoff", "cost_million_yuan"]
     print(summary[shown].to_string(index=False))
     return summary
@@ -158,3 +160,28 @@ def compare_results(directory: Path, baseline: str = "no_policy", out: Path | No
     write_comparison(ts, target, baseline, f"{n} paired seeds per arm")
     print(f"wrote {target}/ (levers.md, levers.csv, effects.csv, trajectories.png, effects.png)")
     return target
+
+
+def _cost_effect_plot(final: pd.DataFrame, effects: pd.DataFrame, out: Path, baseline: str) -> None:
+    """Fiscal cost against the employment effect, one point per arm with its 95% interval."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.run import atomic_write
+
+    e = effects[effects["outcome"] == "employment"].set_index("arm")
+    cost = final.groupby("arm")["cost_total"].mean() / 1e6
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for arm in e.index:
+        y, lo, hi = e.loc[arm, "effect"], e.loc[arm, "lo"], e.loc[arm, "hi"]
+        ax.errorbar(cost[arm], y, yerr=[[y - lo], [hi - y]], fmt="o", capsize=3)
+        ax.annotate(arm, (cost[arm], y), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("fiscal cost, million yuan (mean over seeds)")
+    ax.set_ylabel(f"jobs vs {baseline} at the horizon")
+    ax.set_title("Cost against effect (paired mean, 95% interval)")
+    fig.tight_layout()
+    atomic_write(out / "cost_effect.png", lambda p: fig.savefig(p, format="png", dpi=110))
+    plt.close(fig)

@@ -48,5 +48,13 @@ def test_summary_and_files(tmp_path):
     assert lever["p_takeoff"] == 1.0 and lever["cost_million_yuan"] == 1.0
     assert lever["d_employment"].startswith("+")
     write_comparison(ts, tmp_path, "no_policy", "test")
-    for name in ("levers.md", "levers.csv", "effects.csv", "trajectories.png", "effects.png"):
+    files = (
+        "levers.md",
+        "levers.csv",
+        "effects.csv",
+        "trajectories.png",
+        "effects.png",
+        "cost_effect.png",
+    )
+    for name in files:
         assert (tmp_path / name).stat().st_size > 0
