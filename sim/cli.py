@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run|validate|levers|sweep ...`.
+"""Command line: `python -m sim run|validate|levers|sweep|compare|sensitivity ...`.
 
 Input errors print one line naming the file and key, exit with status 2, and write nothing.
 """
@@ -156,9 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="where to write (default RESULTS/comparison)")
     p.set_defaults(func=cmd_compare)
 
+    from sim.sensitivity import add_sensitivity_commands
     from sim.sweep import add_sweep_commands
 
     add_sweep_commands(sub)
+    add_sensitivity_commands(sub)
     return parser
 
 

@@ -46,7 +46,7 @@ What is analysed, exactly:
 
 A run that failed stops the analysis (exit status 1): the point means would be biased, and Sobol
 needs every point. Rerun the same command: the sweep resumes and retries failed runs only. The
-analysis alone (`analyze_design`, `sensitivity_table`) are pure functions of (design, outputs).
+analysis itself (`analyze_design`, `sensitivity_table`) is a pure function of (design, outputs).
 """
 
 from __future__ import annotations

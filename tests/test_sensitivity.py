@@ -114,6 +114,15 @@ def test_structure_check_catches_a_reordered_design():
 
 
 # ----------------------------------------------------------------------------------- end to end
+def test_shipped_sensitivity_sweep_is_a_small_sobol_design():
+    plan = load_sweep(SCENARIOS / "sweeps" / "sensitivity.yaml")
+    d = len(plan.factor_keys)
+    assert plan.spec.design.kind == "sobol" and not plan.spec.design.second_order
+    assert plan.spec.engine == "vector" and 4 <= d <= 5
+    assert plan.n_runs == plan.spec.design.samples * (d + 2) * plan.spec.replicates == 896
+    check_structure("sobol", plan.unit)
+
+
 TINY = {
     "name": "tiny-sensitivity",
     "base": str(SCENARIOS / "baseline.yaml"),
