@@ -59,7 +59,7 @@ def paired_effects(final: pd.DataFrame, baseline: str, outcomes=OUTCOMES) -> pd.
 
 def arm_summary(final: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """Per arm: mean outcomes, paired effects (with 95% intervals), take-off probability,
-    fiscal cost and jobs per million yuan."""
+    fiscal cost and jobs per million yuan (the paired employment effect over the mean cost)."""
     eff = paired_effects(final, baseline)
     out = []
     for arm, grp in final.groupby("arm", sort=False):
@@ -74,7 +74,11 @@ def arm_summary(final: pd.DataFrame, baseline: str) -> pd.DataFrame:
             )
         row["p_takeoff"] = grp["taken_off"].mean()
         row["cost_million_yuan"] = grp["cost_total"].mean() / 1e6
-        row["jobs_per_million_yuan"] = grp["jobs_per_million_yuan"].mean()
+        # paired: the employment effect against the baseline arm per million yuan spent
+        e = eff[(eff["arm"] == arm) & (eff["outcome"] == "employment")]
+        cost = row["cost_million_yuan"]
+        jobs = e["effect"].iloc[0] if not e.empty else float("nan")
+        row["jobs_per_million_yuan"] = jobs / cost if cost and cost > 0 else float("nan")
         out.append(row)
     return pd.DataFrame(out)
 

@@ -47,6 +47,7 @@ def test_summary_and_files(tmp_path):
     lever = summary.set_index("arm").loc["lever"]
     assert lever["p_takeoff"] == 1.0 and lever["cost_million_yuan"] == 1.0
     assert lever["d_employment"].startswith("+")
+    assert 45 < lever["jobs_per_million_yuan"] < 55  # the paired effect (50 jobs) per 1 million
     write_comparison(ts, tmp_path, "no_policy", "test")
     files = (
         "levers.md",
