@@ -4,13 +4,17 @@ Public API: `load_scenario`, `run`, `RunResult`, `load_results` (sweeps), and th
 `sim.metrics`.
 """
 
+from os import PathLike
+
+from pandas import DataFrame
+
 from sim.errors import InputError, ScenarioError
 from sim.loading import load_scenario
 from sim.run import RunResult, run
 from sim.scenario import Scenario
 
 
-def load_results(directory):
+def load_results(directory: str | PathLike[str]) -> tuple[DataFrame, DataFrame]:
     """(runs, timeseries) DataFrames of a sweep's results folder (see sim.sweep_store)."""
     from sim.sweep_store import load_results as _load
 
