@@ -162,7 +162,7 @@ def compare_results(directory: Path, baseline: str = "no_policy", out: Path | No
     target = out or Path(directory) / "comparison"
     n = int(ts.groupby("arm")["seed"].nunique().min())
     write_comparison(ts, target, baseline, f"{n} paired seeds per arm")
-    print(f"wrote {target}/ (levers.md, levers.csv, effects.csv, trajectories.png, effects.png)")
+    print(f"wrote {target}/ (levers.md, levers.csv, effects.csv and three PNG plots)")
     return target
 
 
