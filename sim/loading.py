@@ -14,26 +14,33 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import InputError, ScenarioError
 from sim.scenario import Scenario
 
 EXTENDS = "extends"
 
 
-def _read_yaml(path: Path, source: str) -> dict[str, Any]:
+def read_yaml_mapping(
+    path: Path,
+    source: str | None = None,
+    error: type[InputError] = ScenarioError,
+    empty_ok: bool = True,
+) -> dict[str, Any]:
+    """A YAML file whose top level is a mapping; any problem is one `error` line naming the file
+    (`source` names who asked for it, e.g. the file that `extends:` it)."""
     if not path.is_file():
-        raise ScenarioError(source, "", f"file not found: {path}")
+        raise error(source or str(path), "", f"file not found: {path}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(str(path), "", f"malformed YAML at {where}: {problem}") from None
-    if data is None:
+        raise error(str(path), "", f"malformed YAML at {where}: {problem}") from None
+    if data is None and empty_ok:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(
+        raise error(
             str(path), "", f"the top level must be a mapping of keys, got {type(data).__name__}"
         )
     return data
@@ -56,7 +63,7 @@ def read_with_extends(path: Path, _stack: tuple[Path, ...] = ()) -> dict[str, An
     if path in _stack:
         chain = " -> ".join(p.name for p in (*_stack, path))
         raise ScenarioError(str(_stack[-1]), EXTENDS, f"extends cycle: {chain}")
-    data = _read_yaml(path, str(_stack[-1]) if _stack else str(path))
+    data = read_yaml_mapping(path, str(_stack[-1]) if _stack else str(path))
     parent = data.pop(EXTENDS, None)
     if parent is None:
         return data

@@ -762,15 +762,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["sensitivity", *argv]
     parser = argparse.ArgumentParser(prog="python -m sim.sensitivity")
     add_sensitivity_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except InputError as exc:
-        print(f"error: {exc.one_line()}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: rerun the same command to resume", file=sys.stderr)
-        return 130
+    from sim.cli import dispatch
+
+    return dispatch(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

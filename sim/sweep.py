@@ -77,7 +77,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -87,9 +86,9 @@ from pydantic import (
     model_validator,
 )
 
-from sim.errors import InputError, ScenarioError
+from sim.errors import ScenarioError
 from sim.executors import open_executor
-from sim.loading import load_scenario, scenario_to_yaml, with_overrides
+from sim.loading import load_scenario, read_yaml_mapping, scenario_to_yaml, with_overrides
 from sim.run import atomic_write, atomic_write_text, git_commit, package_versions
 from sim.scenario import Scenario
 from sim.sweep_store import (
@@ -579,20 +578,7 @@ def _design_points(
 
 
 def _read_sweep_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise SweepError(str(path), "", "file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SweepError(str(path), "", f"malformed YAML at {where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise SweepError(
-            str(path), "", f"the top level must be a mapping of keys, got {type(data).__name__}"
-        )
-    return data
+    return read_yaml_mapping(path, error=SweepError, empty_ok=False)
 
 
 KEY_PROBLEMS = ("unknown key", "is not an index", "holds a value, not a mapping")
@@ -1077,15 +1063,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["sweep", *argv]
     parser = argparse.ArgumentParser(prog="python -m sim.sweep")
     add_sweep_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except InputError as exc:
-        print(f"error: {exc.one_line()}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: rerun the same command to resume", file=sys.stderr)
-        return 130
+    from sim.cli import dispatch
+
+    return dispatch(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
