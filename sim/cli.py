@@ -183,3 +183,13 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     return dispatch(build_parser().parse_args(argv))
+
+
+def run_standalone(command: str, add_commands, argv: Sequence[str] | None = None) -> int:
+    """`python -m sim.COMMAND ...`: one subcommand on its own (the name may be left out)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (command, "-h", "--help"):
+        argv = [command, *argv]
+    parser = argparse.ArgumentParser(prog=f"python -m sim.{command}")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    return dispatch(parser.parse_args(argv))

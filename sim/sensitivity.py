@@ -63,6 +63,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.compare import OUTCOMES
 from sim.errors import InputError
 from sim.run import atomic_write, atomic_write_text
 
@@ -79,14 +80,7 @@ __all__ = [
 ]
 
 ANALYSED = ("sobol", "morris")
-DEFAULT_OUTCOMES = (
-    "firms",
-    "employment",
-    "tailors_home",
-    "chain_completeness",
-    "local_sourcing_ratio",
-    "eg_gamma",
-)
+DEFAULT_OUTCOMES = OUTCOMES  # the outcomes the lever comparison reports
 RESAMPLES = 1000  # bootstrap resamples for the confidence intervals
 CONF_LEVEL = 0.95
 CI_STREAM = 0x5E45  # spawn key of the bootstrap's stream (apart from runs' and design's)
@@ -757,14 +751,9 @@ def add_sensitivity_commands(subparsers: Any) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m sim.sensitivity [sensitivity] FILE ...`: the sensitivity command on its own."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("sensitivity", "-h", "--help"):
-        argv = ["sensitivity", *argv]
-    parser = argparse.ArgumentParser(prog="python -m sim.sensitivity")
-    add_sensitivity_commands(parser.add_subparsers(dest="command", required=True))
-    from sim.cli import dispatch
+    from sim.cli import run_standalone
 
-    return dispatch(parser.parse_args(argv))
+    return run_standalone("sensitivity", add_sensitivity_commands, argv)
 
 
 if __name__ == "__main__":

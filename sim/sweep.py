@@ -1058,14 +1058,9 @@ def add_sweep_commands(subparsers: Any) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m sim.sweep [sweep] FILE ...`: the sweep command on its own."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("sweep", "-h", "--help"):
-        argv = ["sweep", *argv]
-    parser = argparse.ArgumentParser(prog="python -m sim.sweep")
-    add_sweep_commands(parser.add_subparsers(dest="command", required=True))
-    from sim.cli import dispatch
+    from sim.cli import run_standalone
 
-    return dispatch(parser.parse_args(argv))
+    return run_standalone("sweep", add_sweep_commands, argv)
 
 
 if __name__ == "__main__":
