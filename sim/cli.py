@@ -107,6 +107,42 @@ def cmd_levers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plot(args: argparse.Namespace) -> int:
+    from sim.plots import plot_command  # matplotlib is imported only when plotting
+
+    return plot_command(args)
+
+
+def _add_plot_command(sub: Any) -> None:
+    """`plot run SCENARIO ... --out DIR [--animate]` and `plot sweep RESULTS [--out DIR]`."""
+    p = sub.add_parser("plot", help="figures (PNG and SVG) of one run or of a sweep's results")
+    what = p.add_subparsers(dest="plot_what", required=True)
+    r = what.add_parser(
+        "run",
+        help="run one scenario and write map, map_small_multiples, completeness, trajectories",
+        description="Run one scenario and write map, map_small_multiples, completeness and "
+        "trajectories as PNG and SVG into --out (and map.gif, every month, with --animate).",
+    )
+    _add_run_args(r)
+    r.add_argument("--engine", default="mesa", choices=list(ENGINES))
+    r.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    r.add_argument("--steps", type=int, default=None, help="months (default: the scenario's)")
+    r.add_argument("--out", required=True, help="folder to write the figures into")
+    r.add_argument("--animate", action="store_true", help="also write map.gif")
+    r.add_argument("--dpi", type=float, default=None, help="PNG resolution (default 100)")
+    s = what.add_parser(
+        "sweep",
+        help="write trajectories, forest and cost_effect (and Sobol or Morris) of a sweep",
+        description="Write trajectories, forest (paired effects vs --baseline) and cost_effect "
+        "as PNG and SVG, and sensitivity when RESULTS holds a sensitivity.csv.",
+    )
+    s.add_argument("results", help="a sweep's results folder (results/NAME)")
+    s.add_argument("--baseline", default="no_policy", help="the arm effects are measured against")
+    s.add_argument("--out", default=None, help="where to write (default RESULTS/plots)")
+    s.add_argument("--dpi", type=float, default=None, help="PNG resolution (default 100)")
+    p.set_defaults(func=cmd_plot)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import compare_results
 
@@ -161,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sweep_commands(sub)
     add_sensitivity_commands(sub)
+    _add_plot_command(sub)
     return parser
 
 

@@ -110,42 +110,14 @@ def write_comparison(ts: pd.DataFrame, out: Path, baseline: str, label: str) -> 
 
 
 def _plots(ts: pd.DataFrame, effects: pd.DataFrame, out: Path, baseline: str) -> None:
-    import matplotlib
+    """trajectories.png and effects.png, drawn by sim.plots (one style for every figure)."""
+    from sim import plots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.run import atomic_write
-
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    for ax, col in zip(axes, ("firms", "employment", "tailors_home"), strict=True):
-        for arm, g in ts.groupby("arm", sort=False):
-            q = g.groupby("month")[col].quantile([0.05, 0.5, 0.95]).unstack()
-            ax.plot(q.index, q[0.5], label=arm)
-            ax.fill_between(q.index, q[0.05], q[0.95], alpha=0.15)
-        ax.set_title(col.replace("_", " "))
-        ax.set_xlabel("month")
-    axes[0].legend(fontsize=8)
-    fig.suptitle("Median and 90% band over seeds, by arm")
-    fig.tight_layout()
-    atomic_write(out / "trajectories.png", lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
-
-    outcomes = list(dict.fromkeys(effects["outcome"]))
-    if not outcomes:
+    measures = [c for c in ("firms", "employment", "tailors_home") if c in ts.columns]
+    plots.save(plots.trajectories(ts, measures), out / "trajectories", formats=("png",))
+    if effects.empty:
         return
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(3 * len(outcomes), 3.2), sharey=True)
-    for ax, col in zip(np.atleast_1d(axes), outcomes, strict=True):
-        e = effects[effects["outcome"] == col].reset_index(drop=True)
-        err = [e["effect"] - e["lo"], e["hi"] - e["effect"]]
-        ax.errorbar(e["effect"], e.index, xerr=err, fmt="o")
-        ax.axvline(0, color="grey", lw=0.8)
-        ax.set_yticks(e.index, e["arm"])
-        ax.set_title(col.replace("_", " "), fontsize=9)
-    fig.suptitle(f"Effect at the horizon vs {baseline} (paired mean, 95% interval)")
-    fig.tight_layout()
-    atomic_write(out / "effects.png", lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
+    plots.save(plots.forest(effects, baseline=baseline), out / "effects", formats=("png",))
 
 
 def compare_results(directory: Path, baseline: str = "no_policy", out: Path | None = None) -> Path:
@@ -167,25 +139,10 @@ def compare_results(directory: Path, baseline: str = "no_policy", out: Path | No
 
 
 def _cost_effect_plot(final: pd.DataFrame, effects: pd.DataFrame, out: Path, baseline: str) -> None:
-    """Fiscal cost against the employment effect, one point per arm with its 95% interval."""
-    import matplotlib
+    """Fiscal cost against the employment effect, one point per arm with its 95% interval
+    (cost_effect.png, drawn by sim.plots.cost_effect)."""
+    from sim import plots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.run import atomic_write
-
-    e = effects[effects["outcome"] == "employment"].set_index("arm")
-    cost = final.groupby("arm")["cost_total"].mean() / 1e6
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    for arm in e.index:
-        y, lo, hi = e.loc[arm, "effect"], e.loc[arm, "lo"], e.loc[arm, "hi"]
-        ax.errorbar(cost[arm], y, yerr=[[y - lo], [hi - y]], fmt="o", capsize=3)
-        ax.annotate(arm, (cost[arm], y), textcoords="offset points", xytext=(6, 4), fontsize=8)
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("fiscal cost, million yuan (mean over seeds)")
-    ax.set_ylabel(f"jobs vs {baseline} at the horizon")
-    ax.set_title("Cost against effect (paired mean, 95% interval)")
-    fig.tight_layout()
-    atomic_write(out / "cost_effect.png", lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
+    if effects.empty or "employment" not in set(effects["outcome"]):
+        return
+    plots.save(plots.cost_effect(final, effects, baseline), out / "cost_effect", formats=("png",))

@@ -466,21 +466,6 @@ def run_sensitivity(
 
 
 # ----------------------------------------------------------------------------------- reports
-def _short_names(keys: Sequence[str]) -> dict[str, str]:
-    """The shortest dotted suffix of each key that tells it apart from the others."""
-    out = {}
-    for key in keys:
-        parts = key.split(".")
-        for n in range(1, len(parts) + 1):
-            tail = ".".join(parts[-n:])
-            if sum(k == tail or k.endswith(f".{tail}") for k in keys) == 1:
-                out[key] = tail
-                break
-        else:
-            out[key] = key
-    return out
-
-
 def _fmt(v: float) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}"
 
@@ -584,95 +569,21 @@ def _index_table(sub: pd.DataFrame, kind: str) -> str:
 
 
 def _plot(plan: Any, analysis: Analysis, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """sensitivity.png, drawn by sim.plots (sobol_indices or morris: one plotting place)."""
+    from sim import plots
 
     kind = plan.spec.design.kind
     notes = analysis.notes or [OutcomeNote("base", "(none)", skipped="no outcome")]
-    several = len({n.arm for n in notes}) > 1
-    short = _short_names(plan.factor_keys)
-    ncol = min(3, len(notes))
-    nrow = math.ceil(len(notes) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.4 * nrow + 0.5), squeeze=False)
-    flat = axes.ravel()
-    for ax in flat[len(notes) :]:
-        ax.set_visible(False)
-    table = analysis.table
-    for ax, note in zip(flat, notes, strict=False):
-        title = note.outcome.replace("_", " ") + (f" ({note.arm})" if several else "")
-        if not math.isnan(note.noise_share):
-            title += f"\nnoise share {note.noise_share:.2f}"
-        ax.set_title(title, fontsize=9)
-        if note.skipped:
-            ax.text(
-                0.5,
-                0.5,
-                f"not analysed:\n{note.skipped}",
-                ha="center",
-                va="center",
-                fontsize=7,
-                wrap=True,
-                transform=ax.transAxes,
-            )
-            ax.set_xticks([])
-            ax.set_yticks([])
-            continue
-        sub = table[(table["arm"] == note.arm) & (table["outcome"] == note.outcome)]
-        if kind == "sobol":
-            _sobol_axes(ax, sub, plan.factor_keys, short)
-        else:
-            _morris_axes(ax, sub, plan.factor_keys, short)
     if kind == "sobol":
-        flat[0].legend(fontsize=7)
         what = "Sobol indices: first order S1 and total ST (bootstrap 95% interval)"
+        draw = plots.sobol_indices
     else:
         what = "Morris: mu_star (importance, 95% interval) against sigma (interactions)"
-    fig.suptitle(f"{plan.spec.name}: {what}, at the {analysis.month}", fontsize=10)
-    fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
-    plt.close(fig)
-
-
-def _sobol_axes(ax: Any, sub: pd.DataFrame, keys: list[str], short: dict[str, str]) -> None:
-    x = np.arange(len(keys))
-    for offset, index, color in ((-0.2, "S1", "tab:blue"), (0.2, "ST", "tab:orange")):
-        rows = sub[sub["index"] == index].set_index("parameter").reindex(keys)
-        ax.bar(
-            x + offset,
-            rows["value"],
-            width=0.4,
-            yerr=rows["conf"],
-            capsize=2,
-            label=index,
-            color=color,
-        )
-    ax.axhline(0, color="grey", lw=0.6)
-    ax.set_xticks(x, [short[k] for k in keys], rotation=45, ha="right", fontsize=7)
-    ax.set_ylim(min(-0.05, ax.get_ylim()[0]), max(1.05, ax.get_ylim()[1]))
-
-
-def _morris_axes(ax: Any, sub: pd.DataFrame, keys: list[str], short: dict[str, str]) -> None:
-    mu = sub[sub["index"] == "mu_star"].set_index("parameter").reindex(keys)
-    sigma = sub[sub["index"] == "sigma"].set_index("parameter").reindex(keys)
-    ax.errorbar(mu["value"], sigma["value"], xerr=mu["conf"], fmt="o", ms=4, capsize=2)
-    for k in keys:
-        ax.annotate(
-            short[k],
-            (mu.loc[k, "value"], sigma.loc[k, "value"]),
-            fontsize=6,
-            xytext=(3, 3),
-            textcoords="offset points",
-        )
-    top_x = float(np.nanmax((mu["value"] + mu["conf"].fillna(0)).to_numpy()))
-    top_y = float(np.nanmax(sigma["value"].to_numpy()))
-    top = max(top_x, top_y, 1e-12) * 1.15
-    ax.plot([0, top], [0, top], color="grey", lw=0.6, ls="--")  # sigma = mu_star
-    ax.set_xlabel("mu_star (per full range)", fontsize=8)
-    ax.set_ylabel("sigma", fontsize=8)
-    ax.set_xlim(0, max(top_x, 1e-12) * 1.15)
-    ax.set_ylim(0, max(top_y, 1e-12) * 1.15)
+        draw = plots.morris
+    fig = draw(
+        analysis.table, notes=notes, title=f"{plan.spec.name}: {what}, at the {analysis.month}"
+    )
+    plots.save(fig, path.with_suffix(""), formats=(path.suffix.lstrip(".") or "png",))
 
 
 # ----------------------------------------------------------------------------------- CLI

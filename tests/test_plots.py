@@ -1,0 +1,335 @@
+"""sim.plots: each figure shows what its data says (dots = firms alive, cells = timeseries
+counts, bands around the mean), the CLI writes PNG and SVG, the GIF has one frame per month, and
+bad input is one line with exit status 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.container import ErrorbarContainer
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+from matplotlib.patches import Rectangle
+from PIL import Image
+
+import sim
+from sim import plots
+from sim.cli import main
+from sim.compare import final_rows, paired_effects
+from sim.scaling import scale_overrides
+from tests.conftest import ROOT, SCENARIOS
+
+STEPS = 24
+
+
+@pytest.fixture(scope="module")
+def result() -> sim.RunResult:
+    """The baseline county at 1:50 for two years: a few dozen firms, in well under a second."""
+    scenario = sim.load_scenario(SCENARIOS / "baseline.yaml")
+    overrides = scale_overrides(scenario, 4000)
+    return sim.run(scenario, engine="vector", seed=3, steps=STEPS, overrides=overrides)
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory) -> tuple:
+    """A tiny lever sweep: no_policy against financing, 3 common seeds, 12 months, 1:20 tailors
+    scaled to 600."""
+    folder = tmp_path_factory.mktemp("sweep")
+    spec = {
+        "name": "plots-tiny",
+        "base": str(SCENARIOS / "no_policy.yaml"),
+        "engine": "vector",
+        "root_seed": 11,
+        "replicates": 3,
+        "months": 12,
+        "arms": {
+            "no_policy": {"population.tailors": 600, "population.local_workers": 120},
+            "financing": {
+                "population.tailors": 600,
+                "population.local_workers": 120,
+                "levers.financing": {"enabled": True, "start": 0, "end": 12, "budget": 1.0e6},
+            },
+        },
+    }
+    path = folder / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    from sim.sweep import run_sweep
+
+    out = run_sweep(path, folder / "out", workers=1)
+    return out, sim.load_results(out)[1]
+
+
+def _alive_count(result: sim.RunResult, month: int) -> int:
+    return int(result.timeseries.set_index("month").loc[month, "firms"])
+
+
+def _dots(ax) -> PathCollection:
+    (dots,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    return dots
+
+
+# ----------------------------------------------------------------------------------- maps
+@pytest.mark.parametrize("month", [0, 12, None])
+def test_county_map_has_one_dot_per_firm_alive_that_month(result, month):
+    fig = plots.county_map(result, month)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    m = STEPS if month is None else month
+    dots = _dots(ax)
+    assert len(dots.get_offsets()) == _alive_count(result, m) > 0
+    assert f"month {m}" in ax.get_title()
+    # zones outlined and labelled, the grid's extent is the county's
+    zones = result.scenario.space.zones
+    assert len([p for p in ax.patches if isinstance(p, Rectangle)]) == len(zones)
+    assert {z.name for z in zones} <= {t.get_text() for t in ax.texts}
+    assert ax.get_xlim() == (0, result.scenario.space.width)
+    # dots coloured by stage with the fixed stage colours
+    alive = plots._alive(result.firms, m)
+    want = np.array([plots.matplotlib.colors.to_rgba(plots.stage_color(s)) for s in alive["stage"]])
+    assert np.allclose(dots.get_facecolors(), want)
+    # bigger firms, bigger dots
+    sizes = dots.get_sizes()
+    order = np.argsort(alive["workers"].to_numpy())
+    assert np.all(np.diff(sizes[order]) >= 0)
+
+
+def test_small_multiples_default_six_panels(result):
+    fig = plots.map_small_multiples(result)
+    axes = [a for a in fig.axes if a.get_visible()]
+    months = plots._default_months(result)
+    assert len(axes) == len(months) == 6 and months[0] == 0 and months[-1] == STEPS
+    for ax, m in zip(axes, months, strict=True):
+        assert len(_dots(ax).get_offsets()) == _alive_count(result, m)
+
+
+def test_map_month_outside_the_run_is_refused(result):
+    with pytest.raises(plots.PlotError, match="month"):
+        plots.county_map(result, STEPS + 1)
+
+
+# ----------------------------------------------------------------------------------- heatmap
+def test_completeness_heatmap_values_are_the_timeseries_counts(result):
+    month = 12
+    fig = plots.completeness_heatmap(result, month)
+    main_ax, side_ax = fig.axes[:2]
+    (image,) = [i for i in main_ax.get_children() if isinstance(i, AxesImage)]
+    counts = np.asarray(image.get_array())
+    stages = list(result.scenario.chain.stages)
+    zones = [t.get_text() for t in main_ax.get_yticklabels()]
+    assert [t.get_text() for t in main_ax.get_xticklabels()] == stages
+    row = result.timeseries.set_index("month").loc[month]
+    want = np.array([[row[f"firms_{s}_in_{z}"] for s in stages] for z in zones])
+    assert np.array_equal(counts, want) and counts.sum() == row["firms"]
+    (side,) = [i for i in side_ax.get_children() if isinstance(i, AxesImage)]
+    assert np.allclose(np.asarray(side.get_array()).ravel(), (want > 0).mean(axis=1))
+    assert f"{row['chain_completeness']:.2f}" in fig.get_suptitle()
+    # the same from the bare timeseries
+    again = plots.completeness_heatmap(result.timeseries, month)
+    (image2,) = [i for i in again.axes[0].get_children() if isinstance(i, AxesImage)]
+    assert np.array_equal(np.asarray(image2.get_array()), want)
+
+
+def test_heatmap_refuses_several_arms(sweep_dir):
+    _out, ts = sweep_dir
+    with pytest.raises(plots.PlotError, match="several arms"):
+        plots.completeness_heatmap(ts)
+    fig = plots.completeness_heatmap(ts[ts["arm"] == "financing"])
+    assert "mean firms over 3 runs" in fig.get_suptitle()
+
+
+# ----------------------------------------------------------------------------------- trajectories
+def _band_lines(ax):
+    means = [ln for ln in ax.lines if ln.get_linestyle() == "-"]
+    edges = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    return means, edges
+
+
+@pytest.mark.parametrize("kind", ["quantile", "ci"])
+def test_trajectories_mean_per_arm_inside_its_band(sweep_dir, kind):
+    _out, ts = sweep_dir
+    fig = plots.trajectories(ts, "employment", kind=kind)
+    ax = fig.axes[0]
+    means, edges = _band_lines(ax)
+    assert len(means) == 2 and len(edges) == 4
+    assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2
+    for i, (arm, g) in enumerate(ts.groupby("arm", sort=False)):
+        mean = g.groupby("month")["employment"].mean()
+        assert np.allclose(means[i].get_ydata(), mean.to_numpy())
+        assert means[i].get_color() == plots.arm_color(arm)
+        lo, hi = edges[2 * i].get_ydata(), edges[2 * i + 1].get_ydata()
+        varying = mean.index > 0  # month 0 is identical across seeds
+        assert np.all(lo[varying] <= mean[varying] + 1e-9)
+        assert np.all(mean[varying] <= hi[varying] + 1e-9)
+    label = "central 95% of runs" if kind == "quantile" else "95% CI of the mean"
+    assert label in ax.get_title()
+    assert any(label in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_trajectories_of_one_run_and_of_a_list(result):
+    fig = plots.trajectories(result, "firms")
+    ax = fig.axes[0]
+    assert len(ax.lines) == 1 and not any(isinstance(c, PolyCollection) for c in ax.collections)
+    assert np.array_equal(ax.lines[0].get_ydata(), result.timeseries["firms"].to_numpy())
+    fig = plots.trajectories([result, result], ["firms", "employment"])
+    assert len(fig.axes) == 2
+    with pytest.raises(plots.PlotError, match="nonsense"):
+        plots.trajectories(result, "nonsense")
+
+
+# ----------------------------------------------------------------------------------- effects
+def test_forest_one_panel_per_outcome_one_point_per_arm(sweep_dir):
+    _out, ts = sweep_dir
+    final = final_rows(ts)
+    effects = paired_effects(final, "no_policy", ["firms", "employment"])
+    fig = plots.forest(effects, baseline="no_policy")
+    axes = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_title() for a in axes] == ["firms", "employment"]
+    for ax, outcome in zip(axes, ["firms", "employment"], strict=True):
+        bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        assert len(bars) == 1  # one arm (financing) against no_policy
+        x = bars[0].lines[0].get_xdata()[0]
+        e = effects[effects["outcome"] == outcome].iloc[0]
+        assert x == pytest.approx(e["effect"])
+    assert "vs no_policy" in fig.get_suptitle() and "3 paired seeds" in fig.get_suptitle()
+
+
+def test_cost_effect_points_at_mean_cost_and_effect(sweep_dir):
+    _out, ts = sweep_dir
+    final = final_rows(ts)
+    effects = paired_effects(final, "no_policy")
+    fig = plots.cost_effect(final, effects)
+    ax = fig.axes[0]
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 2
+    base, fin = (c.lines[0] for c in bars)
+    assert base.get_ydata()[0] == 0.0
+    cost = final[final["arm"] == "financing"]["cost_total"].mean() / 1e6
+    eff = effects.set_index(["arm", "outcome"]).loc[("financing", "employment"), "effect"]
+    assert fin.get_xdata()[0] == pytest.approx(cost) and fin.get_ydata()[0] == pytest.approx(eff)
+    with pytest.raises(plots.PlotError, match="baseline"):
+        plots.cost_effect(final, effects, baseline="nope")
+
+
+# ----------------------------------------------------------------------------------- sensitivity
+def _index_table(kind: str) -> pd.DataFrame:
+    keys = ["behaviour.a.peer", "behaviour.b.pull", "chain.base_margin"]
+    names = ("S1", "ST") if kind == "sobol" else ("mu_star", "sigma", "mu")
+    rows = [
+        {"arm": "base", "outcome": out, "parameter": k, "index": i, "value": v, "conf": 0.05}
+        for out in ("firms", "employment")
+        for j, k in enumerate(keys)
+        for i, v in zip(names, (0.1 * (j + 1), 0.2 * (j + 1), 0.0), strict=False)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_sobol_indices_bars_are_the_table_values():
+    table = _index_table("sobol")
+    fig = plots.sobol_indices(table)
+    axes = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_title() for a in axes] == ["firms", "employment"]
+    widths = sorted(round(p.get_width(), 9) for p in axes[0].patches)
+    assert widths == sorted(round(v, 9) for v in table[table["outcome"] == "firms"]["value"])
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == ["peer", "pull", "base_margin"]
+
+
+def test_morris_points_are_mu_star_against_sigma():
+    table = _index_table("morris")
+    fig = plots.morris(table)
+    ax = fig.axes[0]
+    (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert np.allclose(bars.lines[0].get_xdata(), [0.1, 0.2, 0.3])
+    assert np.allclose(bars.lines[0].get_ydata(), [0.2, 0.4, 0.6])
+    assert plots.index_kind(table) == "morris"
+
+
+# ----------------------------------------------------------------------------------- files
+def test_save_writes_png_and_svg_and_no_temporary(tmp_path, result):
+    paths = plots.save(plots.county_map(result), tmp_path / "sub" / "map")
+    assert [p.name for p in paths] == ["map.png", "map.svg"]
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in paths[1].read_bytes()[:500]
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["map.png", "map.svg"]
+
+
+def test_animation_has_one_frame_per_month(tmp_path, result):
+    path = plots.animate_map(result, tmp_path / "map.gif", fps=4, months=[0, 6, 12, 24])
+    with Image.open(path) as gif:
+        assert gif.n_frames == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.gif"]
+    with pytest.raises(plots.PlotError, match=r"\.gif, \.mp4"):
+        plots.animate_map(result, tmp_path / "map.avi", months=[0])
+    from matplotlib.animation import FFMpegWriter
+
+    if not FFMpegWriter.isAvailable():
+        with pytest.raises(plots.PlotError, match="ffmpeg"):
+            plots.animate_map(result, tmp_path / "map.mp4", months=[0])
+
+
+def test_cli_plot_run_writes_png_and_svg_and_gif(tmp_path, capsys):
+    out = tmp_path / "figs"
+    argv = ["plot", "run", str(SCENARIOS / "baseline.yaml"), "--engine", "vector"]
+    argv += ["--set", "population.tailors=1500", "--set", "population.local_workers=300"]
+    argv += ["--seed", "2", "--steps", "6", "--out", str(out), "--animate"]
+    assert main(argv) == 0
+    names = ("map", "map_small_multiples", "completeness", "trajectories")
+    for name in names:
+        for suffix in ("png", "svg"):
+            assert (out / f"{name}.{suffix}").stat().st_size > 0
+    with Image.open(out / "map.gif") as gif:
+        assert gif.n_frames == 7  # months 0..6
+    assert f"wrote {out}/" in capsys.readouterr().out
+
+
+def test_cli_plot_sweep_writes_png_and_svg(sweep_dir, tmp_path, capsys):
+    root, _ts = sweep_dir
+    out = tmp_path / "figs"
+    assert main(["plot", "sweep", str(root), "--out", str(out)]) == 0
+    for name in ("trajectories", "forest", "cost_effect"):
+        for suffix in ("png", "svg"):
+            assert (out / f"{name}.{suffix}").stat().st_size > 0
+    assert not (out / "sensitivity.png").exists()
+    capsys.readouterr()
+    # bad --baseline: one line naming the key, exit 2, nothing written
+    bad = tmp_path / "bad"
+    assert main(["plot", "sweep", str(root), "--baseline", "nope", "--out", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--baseline" in err[0] and "nope" in err[0]
+    assert not bad.exists()
+    # a folder that is not a sweep's
+    assert main(["plot", "sweep", str(tmp_path / "none"), "--out", str(bad)]) == 2
+    assert "manifest" in capsys.readouterr().err and not bad.exists()
+
+
+def test_cli_plot_bad_scenario_is_one_line_exit_2(tmp_path):
+    out = tmp_path / "figs"
+    bad = tmp_path / "bad.yaml"
+    text = f"extends: {SCENARIOS / 'baseline.yaml'}\npopulation: {{tailors: -5}}\n"
+    bad.write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "plot", "run", str(bad), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "bad.yaml" in lines[0]
+    assert "Traceback" not in proc.stderr and not out.exists()
+
+
+# ----------------------------------------------------------------------------------- colours
+def test_colours_are_fixed_per_stage_and_arm():
+    assert plots.stage_color("garment") == plots.STAGE_COLORS["garment"]
+    assert plots.arm_color("no_policy") == plots.ARM_COLORS["no_policy"]
+    first = plots.arm_color("some_new_arm")
+    plots.arm_color("another_arm")
+    assert plots.arm_color("some_new_arm") == first  # an unlisted name keeps its colour
+    assert len(set(plots.STAGE_COLORS.values())) == len(plots.STAGE_COLORS)
