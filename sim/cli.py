@@ -1,4 +1,4 @@
-"""Command line: `python -m sim run|validate|levers|sweep|compare|sensitivity ...`.
+"""Command line: `python -m sim run|validate|levers|sweep|compare|sensitivity|dashboard ...`.
 
 Input errors print one line naming the file and key, exit with status 2, and write nothing.
 """
@@ -150,6 +150,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serve sim/dashboard.py with `solara run`, the scenario named in the environment."""
+    import os
+    import subprocess
+
+    load_scenario(args.scenario)  # a bad file is one line and status 2, before any server
+    env = {**os.environ, "CLUSTERSIM_SCENARIO": str(Path(args.scenario).resolve())}
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(
+        f"dashboard for {args.scenario}: http://{host}:{args.port}/ (Ctrl-C stops it)", flush=True
+    )
+    command = [sys.executable, "-m", "solara", "run", "sim.dashboard", "--production",
+               "--no-open", "--host", args.host, "--port", str(args.port)]  # fmt: skip
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -191,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", default="no_policy", help="the arm effects are measured against")
     p.add_argument("--out", default=None, help="where to write (default RESULTS/comparison)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("dashboard", help="the live dashboard (Mesa SolaraViz) in a browser")
+    p.add_argument("scenario", nargs="?", default="scenarios/baseline.yaml")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=cmd_dashboard)
 
     from sim.sensitivity import add_sensitivity_commands
     from sim.sweep import add_sweep_commands

@@ -1,0 +1,198 @@
+"""The live dashboard in a real browser: Debian's headless Chromium driven by Playwright.
+
+Starts `python -m sim dashboard` on a free loopback port, loads the page, moves a lever slider,
+rebuilds the model (Reset), steps it and checks that the readout, the map and the plots change.
+Screenshots are saved under the test's tmp dir (or $CLUSTERSIM_SCREENSHOTS when set).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STEPS = 3
+
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)",
+)
+
+
+def test_default_sliders_are_the_scenarios_own_run():
+    """Every slider at its default: the same scenario, seed and results as ClusterModel."""
+    from sim.dashboard import MODEL_PARAMS, DashboardModel
+    from sim.loading import load_scenario
+    from sim.model import ClusterModel
+
+    defaults = {k: v["value"] for k, v in MODEL_PARAMS.items() if isinstance(v, dict)}
+    dash = DashboardModel(scenario_path=str(ROOT / "scenarios/baseline.yaml"), **defaults)
+    ref = ClusterModel(load_scenario(ROOT / "scenarios/baseline.yaml"))
+    assert dash.spec == ref.spec
+    for _ in range(3):
+        dash.step()
+        ref.step()
+    a = dash.datacollector.get_model_vars_dataframe()
+    b = ref.datacollector.get_model_vars_dataframe()
+    assert a.equals(b)
+
+
+def test_knobs_are_scenario_overrides():
+    from sim.dashboard import DashboardModel, knob_overrides
+
+    assert knob_overrides({"financing_budget": 0.0, "tax_cut": 3.0, "plant_pace": None}) == {
+        "levers.financing.budget": 0.0,
+        "levers.financing.enabled": False,
+        "levers.burden.output_tax_cut": 0.03,
+    }
+    m = DashboardModel(rent_relief=70.0, agglomeration=5.0, seed_offset=2)
+    assert m.spec.levers.burden.rent_relief == 0.7
+    assert m.spec.behaviour.externalities.localization == 0.05
+    assert m.run_seed == m.spec.run.seed + 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _solara_assets() -> None:
+    """The page's scripts come through Solara's CDN cache; fill it from npm if it is empty."""
+    import solara.server.settings as settings
+
+    if not any(settings.assets.proxy_cache_dir.glob("@widgetti/solara-vuetify*app@*/dist")):
+        script = ROOT / ".ci" / "solara-assets.sh"
+        done = subprocess.run(["bash", str(script), sys.executable], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.fail(f"could not fetch Solara's page assets ({script}):\n{done.stderr}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _solara_assets()
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("dashboard") / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the server and `solara run` under it
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                output = Path(log.name).read_text()
+                pytest.fail(f"dashboard server did not answer at {url}:\n{output}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+def _images(page) -> list[str]:
+    """The src of every figure in the main area (the map first, then the four plots)."""
+    return page.locator("main img").evaluate_all("els => els.map(e => e.src)")
+
+
+def _readout(page) -> str:
+    return page.locator(".fiscal-head").inner_text()
+
+
+@needs_chromium
+def test_dashboard_sliders_step_map_and_plots(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("CLUSTERSIM_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1500})
+            page.set_default_timeout(60_000)
+            expect.set_options(timeout=60_000)  # a loaded 2-core machine: page load, steps
+            page.goto(server)
+            expect(page.locator("#month-readout")).to_have_text(re.compile(r"Month 0 of 120"))
+            for label in ("Financing: budget", "Burden: rent relief", "Plant supply: construction",
+                          "Agglomeration: gain"):  # fmt: skip
+                expect(page.get_by_text(label).first).to_be_visible()
+            expect(page.locator("main img")).to_have_count(5)
+            page.screenshot(path=shots / "0-loaded.png", full_page=True)
+
+            # a lever slider: financing budget to its maximum, then Reset builds the model anew
+            slider = page.locator(".v-slider").filter(has_text="Financing: budget")
+            thumb = slider.get_by_role("slider")
+            thumb.focus()
+            thumb.press("End")
+            expect(thumb).to_have_attribute("aria-valuenow", "20")
+            page.get_by_role("button", name="Reset").click()
+            note = page.locator(".fiscal-note").filter(has_text="Built with")
+            expect(note).to_contain_text("Financing: budget 20;")
+            budget = page.locator(".fiscal tr").filter(has_text="financing").locator("td").nth(2)
+            expect(budget).to_have_text("20.00")
+            expect(page.locator("main img")).to_have_count(5)
+            before = _images(page)
+            page.screenshot(path=shots / "1-lever-moved.png", full_page=True)
+
+            seconds = []
+            for month in range(1, STEPS + 1):
+                t0 = time.perf_counter()
+                page.get_by_role("button", name="Step").click()
+                expect(page.locator("#month-readout")).to_have_text(f"Month {month} of 120")
+                seconds.append(time.perf_counter() - t0)
+            # the figures arrive with the readout, in the same render; give them a moment
+            page.wait_for_function(
+                "n => Array.from(document.querySelectorAll('main img')).length === n", arg=5
+            )
+            page.wait_for_timeout(500)
+            after = _images(page)
+            page.screenshot(path=shots / "2-stepped.png", full_page=True)
+            timing = page.locator("#step-timing").inner_text()
+            print(f"\nscreenshots in {shots}; page round trip per step (click to readout): "
+                  f"{', '.join(f'{s:.2f}' for s in seconds)} s; {timing}")  # fmt: skip
+
+            assert len(before) == len(after) == 5
+            changed = [b != a for b, a in zip(before, after, strict=True)]
+            assert changed[0], "the county map did not change after stepping"
+            assert all(changed[1:]), f"plots unchanged after stepping: {changed[1:]}"
+            cost = page.locator("#cost-total").inner_text()
+            assert float(cost.replace(",", "")) > 0, f"no fiscal cost after {STEPS} months"
+            assert "Month 3 of 120" in _readout(page)
+        finally:
+            browser.close()
