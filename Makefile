@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv main test lint bench clean
+.PHONY: venv main test lint bench clean gallery
 
 venv: $(STAMP)
 
@@ -18,6 +18,20 @@ $(STAMP): pyproject.toml
 main: venv
 	$(PY) -m sim sweep scenarios/sweeps/levers.yaml --out results/levers --workers 2
 	$(PY) -m sim compare results/levers
+
+# docs/gallery/: three small PNGs for the README (sim.plots via `python -m sim plot`): the
+# baseline's county map over time, its chain completeness by zone, and the lever effects from the
+# levers sweep (rerun with --restart, so the images follow the code; about a minute in all).
+# PNGs at 90 dpi, each under 150 kB.
+gallery: venv
+	$(PY) -m sim sweep scenarios/sweeps/levers.yaml --out results/gallery/levers-sweep --workers 2 --quiet --restart
+	$(PY) -m sim plot sweep results/gallery/levers-sweep --out results/gallery/levers --dpi 90
+	$(PY) -m sim plot run scenarios/baseline.yaml --engine vector --out results/gallery/baseline --dpi 90
+	mkdir -p docs/gallery
+	install -m 644 results/gallery/baseline/map_small_multiples.png docs/gallery/baseline_map_small_multiples.png
+	install -m 644 results/gallery/baseline/completeness.png docs/gallery/baseline_completeness.png
+	install -m 644 results/gallery/levers/forest.png docs/gallery/levers_forest.png
+	@ls -l docs/gallery/*.png
 
 test: venv
 	$(PY) -m pytest -n 2 --dist loadscope -q

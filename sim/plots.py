@@ -183,8 +183,12 @@ def _root_figure(ax: Axes) -> Figure:
     return fig
 
 
+LABELS = {"eg_gamma": "Ellison-Glaeser gamma", "morans_i": "Moran's I", "hhi_zones": "HHI (zones)"}
+
+
 def _title(text: str) -> str:
-    return text.replace("_", " ")
+    """A measure's name as a reader would write it (firms_zone_core -> firms zone core)."""
+    return LABELS.get(text, text.replace("_", " "))
 
 
 # ----------------------------------------------------------------------------------- save
@@ -529,6 +533,8 @@ class _MapLayer:
         )
         self.xy = self.firms[["x", "y"]].to_numpy(dtype=float) + _jitter(np.asarray(ids))
         self.colors = np.array([stage_color(s) for s in self.firms["stage"]], dtype=object)
+        # firms that exit before the horizon: their size at earlier months is not recorded
+        self.exits = self.firms["died"].to_numpy() >= 0
         # one size scale for every month and panel: dot area proportional to workers
         self.top = max(float(self.firms["workers"].max()) if len(self.firms) else 1.0, 1.0)
         county = build_county(result.scenario)
@@ -568,16 +574,28 @@ class _MapLayer:
             np.empty(0), np.empty(0), s=[], edgecolors="white", linewidths=0.3, zorder=3
         )
 
+    EXIT_SIZE = 20.0
+
     def sizes(self, workers: np.ndarray) -> np.ndarray:
         return 6.0 + 110.0 * np.clip(workers, 0, None) / self.top
 
     def show(self, month: int) -> int:
-        """Move the firm layer to `month`; return the number of firms drawn."""
+        """Move the firm layer to `month`; return the number of firms drawn. A firm that lasts
+        to the horizon is a filled dot sized by its workers there; one that exits before is a
+        ring of its stage's colour (its size then is not recorded)."""
         keep = _alive(self.firms, month).index
         pos = self.firms.index.get_indexer(keep)
+        exits = self.exits[pos]
+        colors = list(self.colors[pos])
+        sizes = self.sizes(self.firms["workers"].to_numpy(dtype=float)[pos])
+        sizes[exits] = self.EXIT_SIZE
         self.dots.set_offsets(self.xy[pos] if len(pos) else np.empty((0, 2)))
-        self.dots.set_sizes(self.sizes(self.firms["workers"].to_numpy(dtype=float)[pos]))
-        self.dots.set_facecolors(list(self.colors[pos]))
+        self.dots.set_sizes(sizes)
+        self.dots.set_facecolors(
+            [c if not e else "white" for c, e in zip(colors, exits, strict=True)]
+        )
+        self.dots.set_edgecolors([c if e else "white" for c, e in zip(colors, exits, strict=True)])
+        self.dots.set_linewidths(np.where(exits, 1.2, 0.3))
         return len(pos)
 
     def legend_handles(self) -> tuple[list[Any], list[Any]]:
@@ -600,6 +618,20 @@ class _MapLayer:
             )
             for r in refs
         ]
+        if self.exits.any():
+            size.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker="o",
+                    mfc="white",
+                    mec="#888888",
+                    mew=1.2,
+                    ms=math.sqrt(self.EXIT_SIZE),
+                    label="exits before\nthe horizon",
+                )
+            )
         return colour, size
 
 
@@ -624,7 +656,7 @@ def _map_legends(target: Axes | FigureBase, layer: _MapLayer) -> None:
         kw = {"loc": "lower left", "bbox_to_anchor": (1.02, 0.0)}
     else:
         kw = {"loc": "outside right lower"}
-    target.legend(handles=size, title="workers\n(at horizon)", labelspacing=1.0, **kw)
+    target.legend(handles=size, title="workers at\nthe horizon", labelspacing=1.0, **kw)
 
 
 @_styled
@@ -632,9 +664,10 @@ def county_map(result: RunResult, month: int | None = None, ax: Axes | None = No
     """The county grid at `month` (default the horizon): zones outlined and labelled, one dot per
     firm alive then, coloured by stage and sized by workers.
 
-    Why sized by workers at the horizon: the firm table keeps each firm's last known size (its
-    size at the horizon, or at exit), not a monthly history, so earlier months show where firms
-    were and of what stage, with their last known size (the legend says so).
+    Why sized by workers at the horizon: the firm table keeps each firm's size at the horizon
+    (or at exit), not a monthly history. So a firm that lasts to the horizon is a filled dot sized
+    by its workers there, and one that exits before the horizon is a ring of fixed size (its size
+    in earlier months is not known); the legend says so.
     """
     m = _check_month(result, month)
     if ax is None:
@@ -666,7 +699,7 @@ def map_small_multiples(result: RunResult, months: Sequence[int] | None = None) 
     ncol = min(3, len(months))
     nrow = math.ceil(len(months) / ncol)
     fig = _new_figure(3.6 * ncol + 1.4, 2.9 * nrow + 0.5)
-    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True).ravel()
     layer = None
     for a, m in zip(axes, months, strict=False):
         layer = _MapLayer(a, result)
@@ -742,27 +775,27 @@ def completeness_heatmap(
                 fmt.format(v) if v > 0 else "·",
                 ha="center",
                 va="center",
-                fontsize=8.5,
+                fontsize=9.5,
                 color="white" if v > 0.55 * top else ("#222222" if v > 0 else "#999999"),
             )
     a.set_xticks(range(len(stages)), stages)
     a.set_yticks(range(len(zones)), zones)
-    a.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
+    a.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False, length=0, labelsize=9)
     a.grid(False)
     for side in a.spines.values():
         side.set_visible(False)
     b.imshow(present[:, None], cmap="Greens", vmin=0, vmax=1.4, aspect="auto")
     for i, p in enumerate(present):
-        b.text(0, i, f"{p:.0%}", ha="center", va="center", fontsize=8.5, color="#222222")
+        b.text(0, i, f"{p:.0%}", ha="center", va="center", fontsize=9.5, color="#222222")
     b.set_xticks([0], ["stages\npresent"])
     b.set_yticks([])
-    b.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False, length=0)
+    b.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False, length=0, labelsize=9)
     b.grid(False)
     for side in b.spines.values():
         side.set_visible(False)
     cc = rows["chain_completeness"].astype(float).mean() if "chain_completeness" in rows else None
-    what = "firms" if runs == 1 else f"mean firms over {runs} runs"
-    title = f"{what} by zone and stage, month {m}"
+    what = "Firms" if runs == 1 else f"Mean firms over {runs} runs"
+    title = f"{what} by zone and stage at month {m}"
     if cc is not None and not math.isnan(cc):
         title += f"\nchain completeness (share of chain links present in the county) {cc:.2f}"
     fig.suptitle(title, fontsize=10)

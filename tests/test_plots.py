@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
@@ -89,13 +90,17 @@ def test_county_map_has_one_dot_per_firm_alive_that_month(result, month):
     assert len([p for p in ax.patches if isinstance(p, Rectangle)]) == len(zones)
     assert {z.name for z in zones} <= {t.get_text() for t in ax.texts}
     assert ax.get_xlim() == (0, result.scenario.space.width)
-    # dots coloured by stage with the fixed stage colours
+    # coloured by stage with the fixed stage colours: filled dots for firms that last to the
+    # horizon, rings (stage-coloured edge) for firms that exit before it
     alive = plots._alive(result.firms, m)
-    want = np.array([plots.matplotlib.colors.to_rgba(plots.stage_color(s)) for s in alive["stage"]])
-    assert np.allclose(dots.get_facecolors(), want)
+    stage = np.array([to_rgba(plots.stage_color(s)) for s in alive["stage"]])
+    exits = alive["died"].to_numpy() >= 0
+    assert np.allclose(dots.get_facecolors()[~exits], stage[~exits])
+    assert np.allclose(dots.get_facecolors()[exits], to_rgba("white"))
+    assert np.allclose(dots.get_edgecolors()[exits], stage[exits])
     # bigger firms, bigger dots
-    sizes = dots.get_sizes()
-    order = np.argsort(alive["workers"].to_numpy())
+    sizes = dots.get_sizes()[~exits]
+    order = np.argsort(alive["workers"].to_numpy()[~exits])
     assert np.all(np.diff(sizes[order]) >= 0)
 
 
@@ -140,7 +145,7 @@ def test_heatmap_refuses_several_arms(sweep_dir):
     with pytest.raises(plots.PlotError, match="several arms"):
         plots.completeness_heatmap(ts)
     fig = plots.completeness_heatmap(ts[ts["arm"] == "financing"])
-    assert "mean firms over 3 runs" in fig.get_suptitle()
+    assert "Mean firms over 3 runs" in fig.get_suptitle()
 
 
 # ----------------------------------------------------------------------------------- trajectories
