@@ -22,14 +22,15 @@ print(settings.assets.proxy_cache_dir, " ".join(sorted(specs)))
 PYEOF
 )
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
-command -v npm >/dev/null || { as_root apt-get update -qq && as_root apt-get install -y -qq npm; }
 for spec in $SPECS; do
   dest="$CACHE/$spec"
   [ -f "$dest/package.json" ] && continue
+  command -v npm >/dev/null || { as_root apt-get update -qq && as_root apt-get install -y -qq npm; }
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent "$spec" >/dev/null)
-  mkdir -p "$dest"
-  tar xzf "$tmp"/*.tgz -C "$dest" --strip-components=1
+  mkdir -p "$tmp/package" "$(dirname "$dest")"
+  tar xzf "$tmp"/*.tgz -C "$tmp/package" --strip-components=1
+  rm -rf "$dest" && mv "$tmp/package" "$dest"   # whole or not at all
   rm -rf "$tmp"
   echo "solara assets: $spec -> $dest"
 done

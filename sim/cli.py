@@ -212,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("dashboard", help="the live dashboard (Mesa SolaraViz) in a browser")
-    p.add_argument("scenario", nargs="?", default="scenarios/baseline.yaml")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("scenario", nargs="?", default="scenarios/baseline.yaml", help="scenario YAML")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default loopback)")
     p.add_argument("--port", type=int, default=8765)
     p.set_defaults(func=cmd_dashboard)
 

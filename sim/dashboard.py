@@ -329,6 +329,9 @@ def _labelled(title: str, ylabel: str):
     def post(ax) -> None:
         ax.figure.set_size_inches(6.4, 3.4)  # wide and low: four fit below the map
         ax.set_xlim(0, _BASE.run.months)  # the whole horizon, so a curve grows into its frame
+        for line in ax.lines:  # month 0 is a single point: show it
+            if len(line.get_xdata()) < 2:
+                line.set_marker("o")
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
