@@ -15,6 +15,7 @@ FIRM_FIELDS: dict[str, tuple[type | np.dtype, float]] = {
     "zone": (np.int16, 0),
     "x": (np.int32, 0),
     "y": (np.int32, 0),
+    "cell": (np.int32, 0),  # flat cell index, x * height + y
     "origin": (np.int8, 0),
     "anchor": (np.bool_, False),
     "owner": (np.int64, -1),  # tailor index of a returnee founder, else -1
@@ -32,12 +33,7 @@ FIRM_FIELDS: dict[str, tuple[type | np.dtype, float]] = {
     "margin": (np.float64, 0.0),
     "output": (np.float64, 0.0),
     "profit": (np.float64, 0.0),
-    "costs": (np.float64, 0.0),
     "loss_streak": (np.int32, 0),
-    "req_financing": (np.float64, 0.0),
-    "req_burden": (np.float64, 0.0),
-    "req_plant": (np.float64, 0.0),
-    "plant_rent_due": (np.float64, 0.0),
 }
 
 
@@ -74,8 +70,9 @@ class Table:
                 grown[: self.n] = self.cols[k][: self.n]
                 self.cols[k] = grown
             self.capacity = new
-        slots = np.arange(self.n, self.n + count)
+        start = self.n
+        cols = self.cols
         for k, v in values.items():
-            self.cols[k][slots] = v
+            cols[k][start : start + count] = v
         self.n += count
-        return slots
+        return np.arange(start, start + count)

@@ -8,10 +8,19 @@ Where the Mesa engine lets agents act one after another within a month, this eng
 agents act on the state at the start of the phase. docs/model.md ("The vector engine") lists each
 such point; the equivalence tests (tests/test_equivalence.py) are the evidence that the
 differences do not show in the measures.
+
+Speed: at small populations a month is a fixed number of small NumPy calls, so the engine keeps
+that number low. Rare events among many tailors (returns, foundings) are drawn by skipping to the
+next success (`_bernoulli_positions`) instead of one uniform per tailor; savings and months
+jobless are kept lazily (`since`, the month of a tailor's last change of status); status counts,
+village home counts and neighbourhood sums are updated with each change instead of recounted; the
+monthly measures are recorded as small aggregates and computed for all months at once
+(`sim.measures.MonthLog`).
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -25,9 +34,9 @@ from sim.measures import (
     ENTREPRENEUR,
     ORIGINS,
     UNEMPLOYED_HOME,
+    MonthLog,
     Snapshot,
     columns,
-    monthly_measures,
 )
 from sim.model import FIRM_COLUMNS, INCUMBENT, OUTSIDE, PHASES, RETURNEE
 from sim.population import draw_firms, draw_tailors
@@ -36,16 +45,70 @@ from sim.soa import FIRM_FIELDS, Table
 from sim.streams import spawn_streams
 from sim.world import Environment, World
 
+_EMPTY = np.zeros(0, dtype=np.int64)
+_WRAP = 1 << 16  # `since` holds the month modulo 2^16
+_SETTLE_EVERY = 1 << 15  # savings are settled for everyone this often, so elapsed never wraps
+
 
 def _rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """For each element, its rank by `keys` among the elements of the same group."""
-    order = np.lexsort((keys, groups))
-    sorted_groups = groups[order]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
-    run_start = np.repeat(starts, np.diff(np.r_[starts, order.size]))
-    ranks = np.empty(order.size, dtype=np.int64)
-    ranks[order] = np.arange(order.size) - run_start
+    """For each element, its rank by `keys` (uniforms in [0, 1)) among the elements of the same
+    (non-negative integer) group."""
+    k = groups.size
+    if k == 0:
+        return _EMPTY
+    order = (groups + keys).argsort()  # groups below 2^20 keep 32 bits of the key
+    sg = groups[order]
+    new = np.empty(k, dtype=bool)
+    new[0] = True
+    np.not_equal(sg[1:], sg[:-1], out=new[1:])
+    starts = new.nonzero()[0]
+    ends = np.empty_like(starts)
+    ends[:-1], ends[-1] = starts[1:], k
+    run_start = starts.repeat(ends - starts)
+    ranks = np.empty(k, dtype=np.int64)
+    ranks[order] = np.arange(k) - run_start
     return ranks
+
+
+def _cumulative_within(keys: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+    """For each element, the sum of `amounts` of the earlier elements with the same key."""
+    k = keys.size
+    out = np.zeros(k)
+    if k < 2:
+        return out
+    order = keys.argsort(kind="stable")
+    sk = keys[order]
+    new = np.empty(k, dtype=bool)
+    new[0] = True
+    np.not_equal(sk[1:], sk[:-1], out=new[1:])
+    if new.all():  # no key repeats: nothing comes before anything
+        return out
+    a = (np.zeros(k) + amounts)[order]
+    csum = a.cumsum() - a
+    starts = new.nonzero()[0]
+    ends = np.empty_like(starts)
+    ends[:-1], ends[-1] = starts[1:], k
+    base = csum[starts].repeat(ends - starts)
+    out[order] = csum - base
+    return out
+
+
+def _bernoulli_positions(g: np.random.Generator, n: int, q: float) -> np.ndarray:
+    """The indices 0..n-1 that succeed in independent Bernoulli(q) trials, in increasing order.
+
+    For small q the gaps between successes are drawn (geometric), so the cost is proportional to
+    the number of successes, not to n; the distribution is exactly that of `random(n) < q`.
+    """
+    if n <= 0 or q <= 0:
+        return _EMPTY
+    if q >= 0.05:
+        return (g.random(n) < q).nonzero()[0]
+    mean = n * q
+    m = int(mean + 6.0 * math.sqrt(mean) + 16)
+    pos = g.geometric(q, m).cumsum() - 1
+    while pos[-1] < n - 1:  # rare: more successes may fall in range
+        pos = np.concatenate([pos, pos[-1] + g.geometric(q, m).cumsum()])
+    return pos[: pos.searchsorted(n)]
 
 
 class VectorModel:
@@ -61,24 +124,65 @@ class VectorModel:
         self.env = Environment()
         self.phase_seconds = dict.fromkeys(PHASES, 0.0)
         self._reset_flows()
-        self.rows: list[dict[str, float]] = []
+        self.log = MonthLog()
+        self._row: tuple[int, dict[str, float]] | None = None
+        self._frame: tuple[int, pd.DataFrame] | None = None
+        self._a: np.ndarray | None = None  # living slots, cached between entries and exits
 
+        b = scenario.behaviour
         init = draw_tailors(scenario, self.streams.init)
         n = init.skill.size
         self.skill = init.skill.astype(np.float32)
-        self.savings = init.savings.astype(np.float64)
+        self._savings = init.savings.astype(np.float64)  # settled up to month `since`
         self.village = init.village.astype(np.int32)
         self.attachment = init.attachment.astype(np.float32)
         self.status = np.where(init.home, UNEMPLOYED_HOME, AWAY).astype(np.int8)
-        self.jobless = np.zeros(n, dtype=np.int16)
+        self.since = np.zeros(n, dtype=np.uint16)  # month (mod 2^16) of the last status change
         self.employer = np.full(n, -1, dtype=np.int64)
-        self.village_size = np.bincount(self.village, minlength=scenario.population.villages)
+        self._jobless = np.flatnonzero(init.home)  # the tailors jobless at home, kept per phase
+        villages = scenario.population.villages
+        self.village_size = np.bincount(self.village, minlength=villages)
+        self.home_count = np.bincount(self.village[init.home], minlength=villages)
+        self._counts = np.bincount(self.status, minlength=4).astype(np.int64)
+        w = b.wages
+        self._saved = np.array([w.coastal, w.home, 0.0, 0.0]) * w.saving_rate
+
+        # per-scenario constants of the grid, the zones and the location choice
+        county, world = self.county, self.world
+        S, W, H = self.chain.n, county.width, county.height
+        self._N = N = W * H
+        self._zone_flat = county.zone_of_cell.ravel().astype(np.int64)
+        self._zone_order = np.concatenate(county.cells_of_zone).astype(np.int64)
+        sizes = np.array([c.size for c in county.cells_of_zone], dtype=np.int64)
+        self._zone_end = np.cumsum(sizes)
+        self._zone_start = self._zone_end - sizes
+        self._zones_filled = bool((sizes > 0).all())
+        self._plant_flat = world.plant.reshape(-1)  # views: the world updates them in place
+        self._counts_flat = world.counts.reshape(-1)
+        self._anchor_weight = b.outside_investment.anchor_weight
+        self._cell_plant = math.exp(b.location.cell_plant)
+        r = world.radius
+        d = np.arange(-r, r + 1)
+        dx, dy = np.repeat(d, d.size), np.tile(d, d.size)
+        x, y = np.divmod(np.arange(N), H)
+        xx, yy = x[:, None] + dx, y[:, None] + dy
+        inside = (xx >= 0) & (xx < W) & (yy >= 0) & (yy < H)
+        self._window = np.where(inside, xx * H + yy, -1)  # (cells, (2r+1)^2) flat window cells
+        rank = np.empty(N, dtype=np.int64)
+        rank[self._zone_order] = np.arange(N)  # a cell's position in zone order
+        self._window_z = np.where(inside, rank[np.where(inside, xx * H + yy, 0)], -1)
+        self._takeoff_month = scenario.last_lever_end() + scenario.takeoff.months_after_levers
+        self._zone_policy = self.gov.zone_policy(0)
+        self._box_flat = np.zeros(S * N)
+        self._box_z = np.zeros(S * N)  # the same sums with the cells in zone order
+        world.box = self._box_flat.reshape(S, W, H)
+        world._box_stale = False
 
         self.firms = Table(
             FIRM_FIELDS, capacity=max(64, 2 * len(scenario.population.initial_firms))
         )
         self.local_pool = scenario.population.local_workers
-        f = draw_firms(scenario, self.county, self.chain, self.streams.init)
+        f = draw_firms(scenario, county, self.chain, self.streams.init)
         slots = self._add_firms(
             f.cell,
             f.stage,
@@ -92,12 +196,12 @@ class VectorModel:
             age=f.age,
             take_plant=False,
         )
-        self.firms.locals[slots] = f.workers
+        self.firms.cols["locals"][slots] = f.workers
         self.local_pool -= int(f.workers.sum())
         self.initial_employment = float(f.workers.sum())
-        self.world.environment(self.month, self.env, self.streams.production)
-        self.current = self._measure()
-        self.rows.append(self.current)
+        self.world.environment(self.month, self.env, self.streams.production, box_fresh=True)
+        self._tmp: dict[str, np.ndarray] = {}
+        self._record()
 
     # ------------------------------------------------------------------ helpers
     def _reset_flows(self) -> None:
@@ -108,10 +212,75 @@ class VectorModel:
 
     @property
     def status_counts(self) -> np.ndarray:
-        return np.array([np.count_nonzero(self.status == k) for k in range(4)])
+        return self._counts.copy()
+
+    def _elapsed(self, who: np.ndarray) -> np.ndarray:
+        """Months since each tailor's last change of status (modulo 2^16, by uint16 wrap)."""
+        return np.uint16(self.month % _WRAP) - self.since[who]
+
+    def _savings_of(self, who: np.ndarray) -> np.ndarray:
+        """Savings now: the settled amount plus what the status saved since it was settled."""
+        return self._savings[who] + self._saved[self.status[who]] * self._elapsed(who)
+
+    @property
+    def savings(self) -> np.ndarray:
+        """Every tailor's savings (a fresh array)."""
+        return self._savings_of(np.arange(self.status.size))
+
+    @property
+    def jobless(self) -> np.ndarray:
+        """Months jobless at home, per tailor (0 for the others)."""
+        months = self._elapsed(np.arange(self.status.size))
+        return np.where(self.status == UNEMPLOYED_HOME, months, 0)
+
+    def _set_status(self, who: np.ndarray, new: int, old: int | None = None) -> None:
+        """Tailors `who` (distinct) take status `new`: settle their savings, restart `since`.
+        `old` is their common status before, if known (saves a lookup)."""
+        if who.size == 0:
+            return
+        if old is None:
+            was = self.status[who]
+            self._savings[who] += self._saved[was] * self._elapsed(who)
+            self._counts -= np.bincount(was, minlength=4)
+        else:
+            if self._saved[old] != 0:
+                self._savings[who] += self._saved[old] * self._elapsed(who)
+            self._counts[old] -= who.size
+        self.status[who] = new
+        self.since[who] = self.month % _WRAP
+        self._counts[new] += who.size
+
+    def _settle_all(self) -> None:
+        """Settle the savings of every saving tailor, so that `since` never wraps for them."""
+        who = np.flatnonzero(self._saved[self.status] != 0)
+        self._savings[who] = self._savings_of(who)
+        self.since[who] = self.month % _WRAP
 
     def _alive(self) -> np.ndarray:
-        return np.flatnonzero(self.firms.alive)
+        if self._a is None:
+            self._a = self.firms.cols["alive"][: self.firms.n].nonzero()[0]
+        return self._a
+
+    def _update_counts(self, stage, zone, cells, weight, delta: float) -> None:
+        """Firm counts by stage and cell, their neighbourhood sums, and the anchor-weighted
+        counts by stage and zone, after entries (delta +1) or exits (-1). Neighbourhood windows
+        are added in place for a few firms and recomputed for many (exact: integer sums)."""
+        world = self.world
+        S, Z = world.zone_counts.shape
+        zc = np.bincount(stage * Z + zone, weights=weight, minlength=S * Z)
+        world.zone_counts += delta * zc.reshape(S, Z)
+        flat = stage * self._N + cells
+        np.add.at(self._counts_flat, flat, delta)
+        if cells.size * self._window.shape[1] > 4096:
+            box = (world._band_x @ world.counts @ world._band_y).reshape(S, self._N)
+            self._box_flat[:] = box.ravel()
+            self._box_z[:] = box[:, self._zone_order].ravel()
+        else:
+            win = self._window[cells]
+            ok = win >= 0
+            base = (flat - cells)[:, None]
+            np.add.at(self._box_flat, (base + win)[ok], delta)
+            np.add.at(self._box_z, (base + self._window_z[cells])[ok], delta)
 
     def _add_firms(
         self,
@@ -132,10 +301,10 @@ class VectorModel:
         cells = np.asarray(cells, dtype=np.int64)
         k = cells.size
         if k == 0:
-            return np.zeros(0, dtype=np.int64)
-        x, y = self.county.cell_xy(cells)
-        zone = self.county.zone_of_cell[x, y].astype(np.int64)
-        target = np.broadcast_to(np.asarray(target, dtype=np.int64), (k,))
+            return _EMPTY
+        x, y = np.divmod(cells, self.county.height)
+        zone = self._zone_flat[cells]
+        stage = np.zeros(k, dtype=np.int64) + stage
         slots = self.firms.append(
             k,
             alive=True,
@@ -143,6 +312,7 @@ class VectorModel:
             zone=zone,
             x=x,
             y=y,
+            cell=cells,
             origin=origin,
             anchor=anchor,
             owner=owner,
@@ -153,40 +323,107 @@ class VectorModel:
             age=age,
             born=self.month,
         )
-        need = np.asarray(self.world.plant_need(target), dtype=float)
-        if isinstance(take_plant, np.ndarray):  # the caller decided who gets plant
-            gets = take_plant
-        elif take_plant:
-            free = self.world.plant[x, y]
-            prior = _cumulative_within(cells, need)  # need of earlier entrants in the same cell
-            gets = (need > 0) & (free - prior >= need)
         if take_plant is not False:
-            np.subtract.at(self.world.plant, (x[gets], y[gets]), need[gets])
-            self.firms.plant_m2[slots[gets]] = need[gets]
-        self.world.count_firms(
-            np.broadcast_to(stage, (k,)), zone, x, y, np.broadcast_to(anchor, (k,)), +1
+            need = np.zeros(k) + self.world.plant_need(target)
+            if isinstance(take_plant, np.ndarray):  # the caller decided who gets plant
+                gets = take_plant
+            else:
+                prior = _cumulative_within(cells, need)  # need of earlier entrants in the cell
+                gets = (need > 0) & (self._plant_flat[cells] - prior >= need)
+            if gets.any():
+                np.subtract.at(self._plant_flat, cells[gets], need[gets])
+                self.firms.cols["plant_m2"][slots[gets]] = need[gets]
+        weight = (
+            np.where(anchor, self._anchor_weight, 1.0)
+            if isinstance(anchor, np.ndarray)
+            else np.full(k, self._anchor_weight if anchor else 1.0)
         )
-        if np.ndim(age) == 0 and age == 0:
+        self._update_counts(stage, zone, cells, weight, 1.0)
+        if isinstance(age, int) and age == 0:
             self.births[origin] += k
+        self._a = None
         return slots
 
     def _choose_cells(
-        self, stages: np.ndarray, need: np.ndarray, plant_only: bool, g: np.random.Generator
+        self,
+        stages: np.ndarray,
+        need_idx: np.ndarray | int,
+        needs: np.ndarray,
+        plant_only: bool,
+        g: np.random.Generator,
     ) -> np.ndarray:
         """Location submodel for a batch of entrants: zone, then cell, all on the counts at the
-        start of the batch (entrants of one month do not see each other)."""
-        u_zone, u_cell = g.random(stages.size), g.random(stages.size)
-        cells = np.empty(stages.size, dtype=np.int64)
-        for s in np.unique(stages):
-            for nd in np.unique(need[stages == s]):
-                idx = np.flatnonzero((stages == s) & (need == nd))
-                w = self.world.zone_weights(int(s), float(nd), self.month, plant_only)
-                zones = np.atleast_1d(rules.choose(w, u_zone[idx]))
-                for z in np.unique(zones):
-                    sub = idx[zones == z]
-                    zone_cells, cw = self.world.cell_weights(int(s), int(z), float(nd), plant_only)
-                    cells[sub] = zone_cells[np.atleast_1d(rules.choose(cw, u_cell[sub]))]
-        return cells
+        start of the batch (entrants of one batch do not see each other).
+
+        Entrant i has stage `stages[i]` and plant need `needs[need_idx[i]]`. The weights of
+        `World.zone_weights` and `World.cell_weights` are computed for every (stage, need) group
+        at once; then one inverse-CDF draw serves all zones and one all cells (a cumulative sum
+        over the groups' cells in zone order, searched within each entrant's group and zone).
+        """
+        k = stages.size
+        u_zone, u_cell = g.random(k), g.random(k)
+        loc = self.spec.behaviour.location
+        world, county, chain = self.world, self.county, self.chain
+        S, N, Z, nn = chain.n, self._N, county.n_zones, needs.size
+        gi = stages * nn + need_idx  # (stage, need) group of each entrant
+        present = np.bincount(gi, minlength=S * nn) > 0
+        rows = present.nonzero()[0]  # the groups of this batch
+        gi = (present.cumsum() - 1)[gi]
+        gs, gn = rows // nn, needs[rows % nn]
+        G = rows.size
+        # zones
+        zc = world.zone_counts
+        same = zc.sum(axis=0) if loc.count_all_stages else zc[gs]
+        plant = self._plant_flat[self._zone_order]  # cells in zone order from here on
+        if self._zones_filled:
+            zone_max = np.maximum.reduceat(plant, self._zone_start)
+        else:
+            zone_max = np.array(
+                [self._plant_flat[c].max(initial=0.0) for c in county.cells_of_zone]
+            )
+        zplant = ((gn[:, None] > 0) & (zone_max >= gn[:, None])).astype(float)
+        zw = rules.zone_weights(
+            county.area,
+            same,
+            chain.linked[gs] @ zc,
+            county.advantage,
+            county.base_rent,
+            zplant,
+            self._zone_policy,
+            loc,
+        )
+        zw = zw + np.zeros((G, 1))  # (G, Z) also when `same` is one row for all
+        if plant_only:
+            pz = zw * zplant
+            zw = np.where((pz.sum(axis=1) > 0)[:, None], pz, zw)
+        cdf = zw.cumsum(axis=1)
+        if not (cdf[:, -1] > 0).all():  # an empty urn: uniform
+            cdf = np.where((cdf[:, -1] > 0)[:, None], cdf, np.arange(1.0, Z + 1))
+        cdf = cdf[gi]
+        zone = np.minimum((cdf <= (u_zone * cdf[:, -1])[:, None]).sum(axis=1), Z - 1)
+        # cells, in zone order
+        box = self._box_z.reshape(S, N)
+        same_c = box.sum(axis=0) if loc.count_all_stages else box[gs]
+        mass = 1.0 + same_c + loc.linkage_weight * (chain.linked[gs] @ box)
+        if loc.cell_increasing_returns != 1.0:
+            mass = mass**loc.cell_increasing_returns
+        has_plant = (plant >= gn[:, None]) & (gn[:, None] > 0)
+        cw = mass * np.where(has_plant, self._cell_plant, 1.0)
+        if plant_only:
+            ph = np.where(has_plant, cw, 0.0)
+            if self._zones_filled:
+                zsum = np.add.reduceat(ph, self._zone_start, axis=1)
+            else:
+                bounds = zip(self._zone_start, self._zone_end, strict=True)
+                zsum = np.stack([ph[:, lo:hi].sum(axis=1) for lo, hi in bounds], axis=1)
+            cw = np.where((zsum > 0).repeat(self._zone_end - self._zone_start, axis=1), ph, cw)
+        cum = cw.ravel().cumsum()
+        lo = gi * N + self._zone_start[zone]
+        hi = gi * N + self._zone_end[zone]
+        base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
+        target = base + u_cell * (cum[hi - 1] - base)
+        j = np.minimum(np.maximum(cum.searchsorted(target, side="right"), lo), hi - 1)
+        return self._zone_order[j - gi * N]
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
@@ -196,78 +433,96 @@ class VectorModel:
             t0 = time.perf_counter()
             getattr(self, f"_phase_{phase}")()
             self.phase_seconds[phase] += time.perf_counter() - t0
+        if self.month % _SETTLE_EVERY == 0:
+            self._settle_all()
 
     def _phase_levers(self) -> None:
         self.world.construct_plants(self.month)
         self.env.active_levers = self.gov.active_count(self.month)
+        # no lever changes state between here and the end of location choice (investment)
+        self._zone_policy = self.gov.zone_policy(self.month)
 
     def _phase_migration(self) -> None:
         """Return migration on the peer shares at the start of the month.
 
-        Whole-population masks instead of index lists: most tailors are away, so computing the
-        return probability for everyone and masking is cheaper than gathering the away ones.
+        Returns are rare (at most `max_hazard` a month), so only the tailors that pass a
+        Bernoulli(max_hazard) draw are looked at, and each of them returns with probability
+        p / max_hazard; savings accrue lazily (`_savings_of`).
         """
-        spec = self.spec.behaviour
-        wages = spec.wages
-        u = self.streams.migration.random(self.status.size)
-        away = self.status == AWAY
-        jobless = self.status == UNEMPLOYED_HOME
-        saved = np.array([wages.coastal, wages.home, 0.0, 0.0]) * wages.saving_rate
-        self.savings += saved[self.status]  # by status: away, employed at home, other
-        home = np.bincount(self.village, weights=~away, minlength=self.village_size.size)
-        share = home / np.maximum(self.village_size, 1)
-        p = rules.return_probability(
-            self.world.home_income(),
-            wages.coastal,
-            share[self.village],
-            self.env.active_levers,
-            self.attachment,
-            spec.return_migration,
-        )
-        back = np.flatnonzero(away & (u < p))
-        self.jobless[jobless] += 1
-        stay_p = rules.leave_probability(self.jobless, spec.return_migration)
-        leave = np.flatnonzero(jobless & (u < stay_p))
-        self.status[back] = UNEMPLOYED_HOME
-        self.jobless[back] = 0
-        self.status[leave] = AWAY
-        self.jobless[leave] = 0
+        rm = self.spec.behaviour.return_migration
+        g = self.streams.migration
+        status = self.status
+        cand = _bernoulli_positions(g, status.size, rm.max_hazard)
+        cand = cand[status[cand] == AWAY]
+        back = _EMPTY
+        if cand.size:
+            v = self.village[cand]
+            share = self.home_count[v] / np.maximum(self.village_size[v], 1)
+            p = rules.return_probability(
+                self.world.home_income(),
+                self.spec.behaviour.wages.coastal,
+                share,
+                self.env.active_levers,
+                self.attachment[cand],
+                rm,
+            )
+            back = cand[g.random(cand.size) * rm.max_hazard < p]
+        jobless = self._jobless
+        stay_p = rules.leave_probability(self._elapsed(jobless), rm)
+        leaving = g.random(jobless.size) < stay_p
+        leave = jobless[leaving]
+        self._set_status(back, UNEMPLOYED_HOME, AWAY)
+        self._set_status(leave, AWAY, UNEMPLOYED_HOME)
+        self._jobless = np.concatenate([jobless[~leaving], back])
+        np.add.at(self.home_count, self.village[back], 1)
+        np.subtract.at(self.home_count, self.village[leave], 1)
         self.returns, self.departures = int(back.size), int(leave.size)
 
     def _phase_founding(self) -> None:
+        """Foundings: each tailor at home with the skill founds with probability
+        sum_s share_s p_s (drawn by `_bernoulli_positions` over all tailors), in stage s with
+        probability proportional to share_s p_s: the same joint distribution as drawing a stage
+        by share and then founding with p_s."""
         ent = self.spec.behaviour.entrepreneurship
         g = self.streams.founding
+        world = self.world
         owner_income = rules.expected_owner_income(
-            self.world.stage_margin, self.chain.output_per_worker, ent.startup_workers
+            world.stage_margin, self.chain.output_per_worker, ent.startup_workers
         )
-        plant_available = self.world.plant_available(ent.startup_workers)
-        home = (self.status == EMPLOYED_HOME) | (self.status == UNEMPLOYED_HOME)
-        cand = np.flatnonzero(home & (self.skill >= ent.skill_min))
-        stage = np.atleast_1d(rules.choose(self.world.founder_shares, g.random(cand.size)))
+        plant_available = world.plant_available(ent.startup_workers)
         p = rules.founding_probability(
-            owner_income[stage], self.spec.behaviour.wages.home, plant_available, ent
+            owner_income, self.spec.behaviour.wages.home, plant_available, ent
         )
-        tries = g.random(cand.size) < p
-        who, stage = cand[tries], stage[tries]
+        joint = world.founder_shares * p
+        pos = _bernoulli_positions(g, self.status.size, float(joint.sum()))
+        st = self.status[pos]
+        who = pos[
+            ((st == EMPLOYED_HOME) | (st == UNEMPLOYED_HOME)) & (self.skill[pos] >= ent.skill_min)
+        ]
         if who.size == 0:
             return
+        stage = np.atleast_1d(rules.choose(joint, g.random(who.size)))
         order = g.permutation(who.size)  # who founds first where plant is short
         who, stage = who[order], stage[order]
-        need = float(self.world.plant_need(ent.startup_workers))
+        need = float(world.plant_need(ent.startup_workers))
         cells = self._choose_cells(
-            stage, np.full(who.size, need), plant_available, self.streams.location
+            stage, 0, np.array([need]), plant_available, self.streams.location
         )
-        x, y = self.county.cell_xy(cells)
-        prior = _cumulative_within(cells, np.full(who.size, need))
-        has_plant = self.world.plant[x, y] - prior >= need
+        has_plant = (
+            self._plant_flat[cells] - _cumulative_within(cells, np.full(who.size, need)) >= need
+        )
         cost = rules.startup_cost(has_plant, ent)
-        cap, lev = self.world.founder_credit_terms(self.month, self.county.zone_of_cell[x, y])
-        ok = self.savings[who] + rules.founder_credit(self.savings[who], cap, lev) >= cost
-        who, stage, cells, cost = who[ok], stage[ok], cells[ok], cost[ok]
-        equity = np.minimum(self.savings[who], cost)
-        self.savings[who] -= equity
+        cap, lev = world.founder_credit_terms(self.month, self._zone_flat[cells])
+        savings = self._savings_of(who)
+        ok = savings + rules.founder_credit(savings, cap, lev) >= cost
+        if not ok.any():
+            return
+        who, stage, cells, cost, has_plant = who[ok], stage[ok], cells[ok], cost[ok], has_plant[ok]
         self._leave_jobs(who)
-        self.status[who] = ENTREPRENEUR
+        self._set_status(who, ENTREPRENEUR)  # settles their savings
+        self._jobless = self._jobless[self.status[self._jobless] == UNEMPLOYED_HOME]
+        equity = np.minimum(self._savings[who], cost)
+        self._savings[who] -= equity
         prod = rules.entry_productivity(
             ent.startup_workers, g.standard_normal(who.size), self.spec.behaviour.production
         )
@@ -275,27 +530,28 @@ class VectorModel:
             cells,
             stage,
             RETURNEE,
-            np.zeros(who.size, dtype=bool),
+            False,
             who,
             equity,
             cost - equity,
             ent.startup_workers,
             prod,
-            take_plant=has_plant[ok],
+            take_plant=has_plant,
         )
 
     def _leave_jobs(self, who: np.ndarray) -> None:
         """Tailors in `who` stop working for their employer (if any)."""
         emp = self.employer[who]
         has = emp >= 0
-        np.subtract.at(self.firms.tailors, emp[has], 1)
-        self.employer[who] = -1
+        if has.any():
+            np.subtract.at(self.firms.cols["tailors"], emp[has], 1)
+            self.employer[who] = -1
 
     def _phase_investment(self) -> None:
         inv = self.spec.behaviour.outside_investment
         ent = self.spec.behaviour.entrepreneurship
         g = self.streams.investment
-        n = self.world.investor_arrivals(int(self.firms.alive.sum()), self.env.active_levers, g)
+        n = self.world.investor_arrivals(self._alive().size, self.env.active_levers, g)
         if n == 0:
             return
         stage = np.atleast_1d(rules.choose(self.world.investor_stage_weights(), g.random(n)))
@@ -303,17 +559,19 @@ class VectorModel:
         workers = np.where(anchor, inv.anchor_workers, inv.workers)
         # each arrival sees the labour left after the expected take of the arrivals before it
         margin_term = rules.investor_acceptance(self.world.stage_margin[stage], 1.0, 0, inv)
-        taken = np.cumsum(margin_term * workers) - margin_term * workers
-        available = np.maximum(
-            int(self.status_counts[UNEMPLOYED_HOME]) + self.local_pool - taken, 0
-        )
+        taken = (margin_term * workers).cumsum() - margin_term * workers
+        available = np.maximum(int(self._counts[UNEMPLOYED_HOME]) + self.local_pool - taken, 0)
         labour = np.where(workers > 0, np.minimum(1.0, available / np.maximum(workers, 1)), 1.0)
         kept = g.random(n) < margin_term * labour
         stage, anchor, workers = stage[kept], anchor[kept], workers[kept]
         if stage.size == 0:
             return
-        need = np.asarray(self.world.plant_need(workers), dtype=float)
-        cells = self._choose_cells(stage, need, False, self.streams.location)
+        needs = np.asarray(
+            self.world.plant_need(np.array([inv.workers, inv.anchor_workers])), dtype=float
+        )
+        cells = self._choose_cells(
+            stage, anchor.astype(np.int64), needs, False, self.streams.location
+        )
         prod = rules.entry_productivity(
             workers, g.standard_normal(stage.size), self.spec.behaviour.production
         )
@@ -322,182 +580,239 @@ class VectorModel:
 
     def _phase_labour(self) -> None:
         g = self.streams.labour
-        f = self.firms
+        c = self.firms.cols
         kpw = self.spec.behaviour.entrepreneurship.capital_per_worker
-        alive = self._alive()
-        workers = f.tailors[alive] + f.locals[alive]
-        planning = ~((f.age[alive] == 0) & (workers == 0))  # entrants keep their start-up target
+        a = self._alive()
+        tl, lc, age = c["tailors"][a], c["locals"][a], c["age"][a]
+        workers = tl + lc
         room = (
-            self.world.firm_leverage(self.month, f.zone[alive]) * np.maximum(f.capital[alive], 0)
-            - f.debt[alive]
+            self.world.firm_leverage(self.month, c["zone"][a]) * np.maximum(c["capital"][a], 0)
+            - c["debt"][a]
         )
         target = rules.hiring_target(
-            workers, f.margin[alive], room, kpw, self.spec.behaviour.production
+            workers, c["margin"][a], room, kpw, self.spec.behaviour.production
         )
-        f.target[alive] = np.where(planning, target, f.target[alive])
+        planning = (age != 0) | (workers != 0)  # entrants keep their start-up target
+        target = np.where(planning, target, c["target"][a])
+        c["target"][a] = target
         # layoffs: which workers go is random (tailors vs locals hypergeometric, then which tailors)
-        cut = np.maximum(workers - f.target[alive], 0)
-        cutting = alive[cut > 0]
-        if cutting.size:
-            c = cut[cut > 0]
-            nt, nl = f.tailors[cutting], f.locals[cutting]
-            fired_t = np.where(nl > 0, g.hypergeometric(np.maximum(nt, 0), np.maximum(nl, 1), c), c)
-            fired_t = np.minimum(fired_t, nt)
-            f.locals[cutting] = nl - (c - fired_t)
-            self.local_pool += int((c - fired_t).sum())
-            quota = np.zeros(f.n, dtype=np.int64)
-            quota[cutting] = fired_t
-            staff = np.flatnonzero(self.employer >= 0)
-            staff = staff[quota[self.employer[staff]] > 0]
-            rank = _rank_within_groups(self.employer[staff], g.random(staff.size))
-            fired = staff[rank < quota[self.employer[staff]]]
-            self._leave_jobs(fired)
-            self.status[fired] = UNEMPLOYED_HOME
-            self.jobless[fired] = 0
+        cut = workers - target
+        cm = cut > 0
+        if cm.any():
+            cutting, cc, nt, nl = a[cm], cut[cm], tl[cm], lc[cm]
+            fired_t = np.minimum(cc, nt)  # no locals: the cut falls on tailors
+            mixed = (nl > 0) & (nt > 0)
+            if mixed.any():
+                fired_t[mixed] = g.hypergeometric(nt[mixed], nl[mixed], cc[mixed])
+            lc[cm] = nl - (cc - fired_t)
+            self.local_pool += int((cc - fired_t).sum())
+            if fired_t.any():
+                quota = np.zeros(self.firms.n + 1, dtype=np.int64)  # [-1]: no employer
+                quota[cutting] = fired_t
+                staff = (quota > 0)[self.employer].nonzero()[0]
+                emp = self.employer[staff]
+                rank = _rank_within_groups(emp, g.random(staff.size))
+                fired = staff[rank < quota[emp]]
+                self._leave_jobs(fired)
+                self._set_status(fired, UNEMPLOYED_HOME, EMPLOYED_HOME)
+                self._jobless = np.concatenate([self._jobless, fired])
+                tl = c["tailors"][a]
         # matching: job seekers in random order to vacancies of firms in random order
-        seekers = np.flatnonzero(self.status == UNEMPLOYED_HOME)
+        seekers = self._jobless
         seekers = seekers[g.permutation(seekers.size)]
         self.world.last_seekers = float(seekers.size)
-        before = f.tailors[alive] + f.locals[alive]
-        order = alive[g.permutation(alive.size)]
-        gap = np.maximum(f.target[order] - f.tailors[order] - f.locals[order], 0)
+        before = tl + lc
+        order = g.permutation(a.size)
+        gap = np.maximum(target - before, 0)
         self.world.last_vacancies = float(gap.sum())
-        slots = np.repeat(order, gap)
+        slots = order.repeat(gap[order])
         hires = min(slots.size, seekers.size)
         hired, at = seekers[:hires], slots[:hires]
-        self.status[hired] = EMPLOYED_HOME
-        self.employer[hired] = at
-        np.add.at(f.tailors, at, 1)
-        left = np.maximum(f.target[order] - f.tailors[order] - f.locals[order], 0)
-        take = np.clip(self.local_pool - (np.cumsum(left) - left), 0, left)
-        f.locals[order] += take
+        self._set_status(hired, EMPLOYED_HOME, UNEMPLOYED_HOME)
+        self._jobless = seekers[hires:]
+        self.employer[hired] = a[at]
+        tl = tl + np.bincount(at, minlength=a.size)
+        left = np.maximum(target - tl - lc, 0)[order]
+        take = np.minimum(np.maximum(self.local_pool - (left.cumsum() - left), 0), left)
+        lc = lc.copy()
+        lc[order] += take
         self.local_pool -= int(take.sum())
-        grown = f.tailors[alive] + f.locals[alive] - before
-        f.debt[alive] += np.where(f.age[alive] > 0, kpw * np.maximum(grown, 0), 0.0)
+        grown = tl + lc - before
+        c["tailors"][a] = tl
+        c["locals"][a] = lc
+        c["debt"][a] += np.where(age > 0, kpw * np.maximum(grown, 0), 0.0)
 
     def _phase_production(self) -> None:
-        self.world.environment(self.month, self.env, self.streams.production)
+        world = self.world
+        world.environment(self.month, self.env, self.streams.production, box_fresh=True)
         b = self.spec.behaviour
-        f = self.firms
+        c = self.firms.cols
         a = self._alive()
-        s, x, y = f.stage[a].astype(np.int64), f.x[a], f.y[a]
-        box = self.env.box[:, x, y]  # (stages, firms)
-        same = box[s, np.arange(a.size)] - 1.0
-        linked = np.einsum("fs,sf->f", self.chain.linked[s], box)
+        s, cell, zone = c["stage"][a].astype(np.int64), c["cell"][a], c["zone"][a]
+        box = self._box_flat.reshape(self.chain.n, self._N)
+        idx = s * self._N + cell
+        same = self._box_flat[idx] - 1.0
+        linked = (self.chain.linked @ box).ravel()[idx]
         ext = rules.externality(same, linked, b.externalities)
         shock = self.streams.production.standard_normal(a.size)
-        f.productivity[a] *= np.exp(b.production.productivity_shock_sd * shock)
+        productivity = c["productivity"][a] * np.exp(b.production.productivity_shock_sd * shock)
+        c["productivity"][a] = productivity
+        tl, lc = c["tailors"][a], c["locals"][a]
         out = rules.firm_output(
             self.chain.output_per_worker[s],
-            f.productivity[a],
+            productivity,
             ext,
             self.env.demand[s],
-            f.tailors[a],
-            f.locals[a],
+            tl,
+            lc,
             b.production,
         )
-        f.output[a] = out
+        c["output"][a] = out
+        age, plant_m2, plant_months = c["age"][a], c["plant_m2"][a], c["plant_months"][a]
         costs, rf, rb, rp, rent_due = rules.firm_accounts(
             out,
             self.env.input_cost_share[s],
-            f.tailors[a],
-            f.locals[a],
-            f.plant_m2[a],
-            self.env.rent[x, y],
-            self.county.base_rent[f.zone[a]],
-            f.debt[a],
-            f.plant_months[a],
-            f.age[a],
-            self.env.lever_terms[:, f.zone[a]],
+            tl,
+            lc,
+            plant_m2,
+            self.env.rent.ravel()[cell],
+            self.county.base_rent[zone],
+            c["debt"][a],
+            plant_months,
+            age,
+            self.env.lever_terms[:, zone],
             b,
             self.spec.levers,
         )
-        f.costs[a], f.req_financing[a], f.req_burden[a], f.req_plant[a] = costs, rf, rb, rp
-        f.plant_rent_due[a] = rent_due
+        self._tmp = dict(
+            s=s, out=out, costs=costs, rf=rf, rb=rb, rp=rp, rent_due=rent_due, age=age,
+            plant_m2=plant_m2, plant_months=plant_months,
+        )  # fmt: skip
 
     def _phase_accounts(self) -> None:
-        f = self.firms
+        c = self.firms.cols
         a = self._alive()
-        req = np.stack([f.req_financing[a], f.req_burden[a], f.req_plant[a]])
-        share = np.array(
-            [self.gov.grant(n, float(req[i].sum()), self.month) for i, n in enumerate(LEVERS)]
-        )
-        profit = f.output[a] - f.costs[a] + share @ req
-        f.profit[a] = profit
-        f.margin[a] = np.where(
-            f.output[a] > 0, profit / np.where(f.output[a] > 0, f.output[a], 1.0), 0.0
-        )
-        f.capital[a] += profit
-        f.debt[a] *= 1.0 - self.spec.behaviour.production.amortization
-        losing = (profit < 0) | (f.output[a] <= 0)
-        f.loss_streak[a] = np.where(losing, f.loss_streak[a] + 1, 0)
-        f.age[a] += 1
-        f.plant_months[a] += f.plant_m2[a] > 0
-        self.gov.plant_rent_collected += float(
-            (f.plant_rent_due[a] - f.req_plant[a] * share[2]).sum()
-        )
+        t = self._tmp
+        out, rf, rb, rp = t["out"], t["rf"], t["rb"], t["rp"]
+        month, gov = self.month, self.gov
+        s_fin = gov.grant("financing", float(rf.sum()), month)
+        s_bur = gov.grant("burden", float(rb.sum()), month)
+        s_pla = gov.grant("plant_supply", float(rp.sum()), month)
+        profit = out - t["costs"] + (s_fin * rf + s_bur * rb + s_pla * rp)
+        c["profit"][a] = profit
+        positive = out > 0
+        c["margin"][a] = np.where(positive, profit / np.where(positive, out, 1.0), 0.0)
+        c["capital"][a] += profit
+        c["debt"][a] *= 1.0 - self.spec.behaviour.production.amortization
+        losing = (profit < 0) | ~positive
+        c["loss_streak"][a] = np.where(losing, c["loss_streak"][a] + 1, 0)
+        c["age"][a] = t["age"] + 1
+        c["plant_months"][a] = t["plant_months"] + (t["plant_m2"] > 0)
+        gov.plant_rent_collected += float((t["rent_due"] - rp * s_pla).sum())
         S = self.chain.n
-        st = f.stage[a]
+        s = t["s"]
         self.world.record_accounts(
-            np.bincount(st, weights=f.output[a], minlength=S),
-            np.bincount(st, weights=profit, minlength=S),
+            np.bincount(s, weights=out, minlength=S),
+            np.bincount(s, weights=profit, minlength=S),
         )
+        t["profit"] = profit
 
     def _phase_exit(self) -> None:
         ex = self.spec.behaviour.exit
         if not ex.enabled:
             return
-        f = self.firms
+        c = self.firms.cols
         a = self._alive()
-        forced = (f.capital[a] < 0) | (f.loss_streak[a] >= ex.loss_months)
+        profit = self._tmp["profit"]
+        forced = (c["capital"][a] < 0) | (c["loss_streak"][a] >= ex.loss_months)
         u = self.streams.exit.random(a.size)
-        out = a[forced | (u < rules.exit_hazard(f.age[a], f.profit[a] < 0, ex))]
-        if out.size == 0:
+        gone = forced | (u < rules.exit_hazard(c["age"][a], profit < 0, ex))
+        if not gone.any():
             return
-        eligible = (
-            self.gov.active("financing", self.month)
-            & self.gov.eligible_zones["financing"][f.zone[out]]
-        )
-        owed = float((f.debt[out] * eligible).sum())
-        if owed > 0:
-            self.gov.grant(
-                "financing", self.spec.levers.financing.guarantee_share * owed, self.month
-            )
-        gone = np.zeros(f.n, dtype=bool)
-        gone[out] = True
-        staff = np.flatnonzero(self.employer >= 0)
-        staff = staff[gone[self.employer[staff]]]
-        owners = f.owner[out]
-        owners = owners[owners >= 0]
-        released = np.concatenate([staff, owners])
-        self.employer[staff] = -1
-        self.status[released] = UNEMPLOYED_HOME
-        self.jobless[released] = 0
-        self.local_pool += int(f.locals[out].sum())
-        np.add.at(self.world.plant, (f.x[out], f.y[out]), f.plant_m2[out])
-        self.world.count_firms(
-            f.stage[out].astype(np.int64),
-            f.zone[out].astype(np.int64),
-            f.x[out],
-            f.y[out],
-            f.anchor[out],
-            -1,
-        )
-        self.deaths += np.bincount(f.origin[out], minlength=3)
-        f.alive[out] = False
-        f.died[out] = self.month
-        f.tailors[out] = 0
-        f.locals[out] = 0
+        out = a[gone]
+        zone = c["zone"][out].astype(np.int64)
+        if self.gov.active("financing", self.month):
+            owed = float(c["debt"][out][self.gov.eligible_zones["financing"][zone]].sum())
+            if owed > 0:
+                self.gov.grant(
+                    "financing", self.spec.levers.financing.guarantee_share * owed, self.month
+                )
+        staff = _EMPTY
+        if c["tailors"][out].any():
+            dead = np.zeros(self.firms.n + 1, dtype=bool)  # [-1]: no employer
+            dead[out] = True
+            staff = dead[self.employer].nonzero()[0]
+            self.employer[staff] = -1
+        owners = c["owner"][out]
+        released = np.concatenate([staff, owners[owners >= 0]])
+        self._set_status(released, UNEMPLOYED_HOME)
+        self._jobless = np.concatenate([self._jobless, released])
+        self.local_pool += int(c["locals"][out].sum())
+        cells = c["cell"][out].astype(np.int64)
+        np.add.at(self._plant_flat, cells, c["plant_m2"][out])
+        stage = c["stage"][out].astype(np.int64)
+        weight = np.where(c["anchor"][out], self._anchor_weight, 1.0)
+        self._update_counts(stage, zone, cells, weight, -1.0)
+        self.deaths += np.bincount(c["origin"][out], minlength=3)
+        c["alive"][out] = False
+        c["died"][out] = self.month
+        c["tailors"][out] = 0
+        c["locals"][out] = 0
+        self._a = None
 
     def _phase_measures(self) -> None:
-        self.current = self._measure()
-        self.rows.append(self.current)
+        self._record()
 
     # ------------------------------------------------------------------ measures and tables
-    def _measure(self) -> dict[str, float]:
+    def _record(self) -> None:
+        """The month's aggregates for the measures (`MonthLog`); the columns come later."""
+        c = self.firms.cols
+        a = self._alive()
+        world, gov = self.world, self.gov
+        S, Z = self.chain.n, self.county.n_zones
+        st, zn = c["stage"][a], c["zone"][a]
+        tl = c["tailors"][a]
+        wk = tl + c["locals"][a]
+        wf = wk.astype(float)
+        out = c["output"][a]
+        self.log.record(
+            month=self.month,
+            cross=np.bincount(st * Z + zn, minlength=S * Z),
+            employment=int(wk.sum()),
+            tailor_workers=int(tl.sum()),
+            output=float(out.sum()),
+            profit=float(c["profit"][a].sum()),
+            workers_sq=float((wf * wf).sum()),  # not `@`: BLAS threads would spin
+            emp_zone=np.bincount(zn, weights=wf, minlength=Z),
+            present=np.bincount(st[wk > 0], minlength=S) > 0,
+            out_stage=np.bincount(st, weights=out, minlength=S),
+            local_share=world.local_share,
+            density=np.bincount(c["cell"][a], minlength=self._N),
+            status_counts=self._counts.copy(),
+            returns=self.returns,
+            departures=self.departures,
+            births=self.births,
+            deaths=self.deaths,
+            plant_free=float(world.plant.sum()),
+            plant_rent=gov.plant_rent_collected,
+            spent=[gov.spent[name] for name in LEVERS],
+            takeoff_ready=self.month >= self._takeoff_month,
+        )
+
+    @property
+    def current(self) -> dict[str, float]:
+        """The last month's row of the timeseries (computed on first access)."""
+        if self._row is None or self._row[0] != len(self.log):
+            cols = self.log.frame(self.world, self.initial_employment, last=True)
+            row = {k: cols[k][0].item() for k in columns(self.chain, self.county)}
+            self._row = (len(self.log), row)
+        return self._row[1]
+
+    def snapshot(self) -> Snapshot:
+        """End-of-month state as a `Snapshot` (for `sim.measures.monthly_measures`)."""
         f = self.firms
         a = self._alive()
-        snap = Snapshot(
+        return Snapshot(
             month=self.month,
             stage=f.stage[a].astype(np.int64),
             zone=f.zone[a].astype(np.int64),
@@ -513,10 +828,17 @@ class VectorModel:
             births=self.births.copy(),
             deaths=self.deaths.copy(),
         )
-        return monthly_measures(snap, self.world, self.initial_employment)
 
     def timeseries(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=columns(self.chain, self.county))
+        """One row per month; the measures are computed here, for all months at once (the time
+        is added to `phase_seconds["measures"]`)."""
+        if self._frame is None or self._frame[0] != len(self.log):
+            t0 = time.perf_counter()
+            cols = self.log.frame(self.world, self.initial_employment)
+            frame = pd.DataFrame(cols, columns=columns(self.chain, self.county))
+            self.phase_seconds["measures"] += time.perf_counter() - t0
+            self._frame = (len(self.log), frame)
+        return self._frame[1].copy()
 
     def firm_table(self) -> pd.DataFrame:
         f = self.firms
@@ -545,15 +867,3 @@ class VectorModel:
             },
             columns=FIRM_COLUMNS,
         )
-
-
-def _cumulative_within(keys: np.ndarray, amounts: np.ndarray) -> np.ndarray:
-    """For each element, the sum of `amounts` of the earlier elements with the same key."""
-    order = np.argsort(keys, kind="stable")
-    k, a = keys[order], amounts[order]
-    csum = np.cumsum(a) - a
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    base = np.repeat(csum[starts], np.diff(np.r_[starts, k.size]))
-    out = np.empty_like(a, dtype=float)
-    out[order] = csum - base
-    return out

@@ -44,6 +44,12 @@ def stage_share_vector(shares: dict[str, float], stages: tuple[str, ...]) -> np.
     return v / v.sum()
 
 
+def _band(n: int, radius: int) -> np.ndarray:
+    """n x n, 1 where |i - j| <= radius: a product with it sums windows along an axis."""
+    i = np.arange(n)
+    return (np.abs(i[:, None] - i[None, :]) <= radius).astype(float)
+
+
 class World:
     """Grid-level state and world-level submodels (see the module docstring).
 
@@ -68,6 +74,10 @@ class World:
         self.radius = scenario.behaviour.externalities.radius
         self.base_rent_grid = self.county.base_rent[self.county.zone_of_cell]
         self.cells_nbhd = rules.box_sum(np.ones((W, H)), self.radius)
+        # box sums as two products with 0/1 band matrices: exact on counts (integer sums), the
+        # same values as rules.box_sum, in a few microseconds on a small grid
+        self._band_x = _band(W, self.radius)
+        self._band_y = _band(H, self.radius)
         self.demand_log = np.zeros(S)
         self.local_share = np.zeros(S)
         self.stage_margin = np.full(S, scenario.chain.base_margin)
@@ -135,16 +145,21 @@ class World:
     def neighbourhoods(self) -> np.ndarray:
         """Neighbourhood sums of the firm counts, recomputed only after batch changes."""
         if self._box_stale:
-            self.box = rules.box_sum(self.counts, self.radius)
+            self.box = self._band_x @ self.counts @ self._band_y
             self._box_stale = False
         return self.box
 
     # ------------------------------------------------------------------ the month's environment
-    def environment(self, month: int, env: Environment, rng: np.random.Generator) -> None:
+    def environment(
+        self, month: int, env: Environment, rng: np.random.Generator, box_fresh: bool = False
+    ) -> None:
         """Neighbourhood sums, congested rents, the stage demand shocks, input costs after local
-        sourcing, and which levers act in which zone, for this month's production."""
+        sourcing, and which levers act in which zone, for this month's production.
+
+        The neighbourhood sums are recomputed from the counts unless the caller keeps `box`
+        up to date itself and says so with `box_fresh` (the vector engine)."""
         b = self.spec.behaviour
-        self._box_stale = True
+        self._box_stale = self._box_stale or not box_fresh
         env.box = self.neighbourhoods()
         env.rent = rules.congested_rent(
             self.base_rent_grid, self.box.sum(axis=0), self.cells_nbhd, b.congestion.rent_elasticity

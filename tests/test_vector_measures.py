@@ -1,0 +1,121 @@
+"""The vector engine's month-axis measures (`sim.measures.MonthLog`) against the per-month
+`sim.measures.monthly_measures` that the Mesa engine uses, and its lazy tailor state (savings,
+months jobless) against a plain month-by-month account."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import rules
+from sim.measures import AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME, monthly_measures
+from sim.vector import VectorModel, _bernoulli_positions
+from tests.conftest import small
+from tests.test_model import TIGHT
+
+
+def _same_row(a: dict, b: dict) -> None:
+    assert list(a) == list(b)
+    for k in a:
+        x, y = a[k], b[k]
+        if isinstance(y, float) and math.isnan(y):
+            assert math.isnan(x), k
+        else:
+            assert x == pytest.approx(y, rel=1e-9, abs=1e-9), k
+
+
+@pytest.mark.parametrize("name,extra", [("baseline", {}), ("combined", TIGHT)])
+def test_month_axis_measures_match_monthly_measures(name, extra):
+    m = VectorModel(small(name, **{"run.months": 30, **extra}), seed=5)
+    rows = [monthly_measures(m.snapshot(), m.world, m.initial_employment)]
+    for _ in range(30):
+        m.step()
+        rows.append(monthly_measures(m.snapshot(), m.world, m.initial_employment))
+        _same_row(m.current, rows[-1])
+    ts = m.timeseries()
+    assert len(ts) == len(rows)
+    for i, row in enumerate(rows):
+        _same_row({k: ts[k].iloc[i].item() for k in ts.columns}, row)
+
+
+def test_lazy_savings_and_months_jobless_follow_the_statuses():
+    m = VectorModel(small("baseline", **{"run.months": 24}), seed=1)
+    saved = m._saved
+    savings = m.savings.copy()
+    jobless = np.zeros(m.status.size, dtype=np.int64)
+    for _ in range(24):
+        status = m.status.copy()
+        m.step()
+        # savings accrue by the status at the start of the month; founders pay equity
+        expect = savings + saved[status]
+        changed = ~np.isclose(m.savings, expect, rtol=1e-12, atol=1e-6)
+        assert (m.savings[changed] < expect[changed]).all()
+        assert (m.status[changed] == ENTREPRENEUR).all()
+        assert np.allclose(m.savings[~changed], expect[~changed])
+        savings = m.savings.copy()
+        # the kept set of jobless tailors is exactly the tailors jobless at home
+        assert np.array_equal(np.sort(m._jobless), np.flatnonzero(m.status == UNEMPLOYED_HOME))
+        # months jobless: +1 a month for those jobless at the start and still jobless now
+        stay = (status == UNEMPLOYED_HOME) & (m.status == UNEMPLOYED_HOME)
+        jobless = np.where(stay & (m.since != m.month % (1 << 16)), jobless + 1, 0)
+        assert np.array_equal(m.jobless[stay], jobless[stay])
+    assert (m.status == AWAY).any() and (m.status == EMPLOYED_HOME).any()
+
+
+def test_bernoulli_positions_are_bernoulli():
+    g = np.random.default_rng(0)
+    n, q = 50_000, 0.01
+    hits = np.zeros(n)
+    for _ in range(40):
+        pos = _bernoulli_positions(g, n, q)
+        assert (np.diff(pos) > 0).all() and (pos >= 0).all() and (pos < n).all()
+        hits[pos] += 1
+    assert hits.sum() == pytest.approx(40 * n * q, rel=0.03)
+    assert hits[: n // 2].sum() == pytest.approx(hits[n // 2 :].sum(), rel=0.06)
+    assert _bernoulli_positions(g, n, 0.0).size == 0
+    assert _bernoulli_positions(g, 10, 1.0).tolist() == list(range(10))
+
+
+def test_kept_counts_and_neighbourhoods_match_a_recount():
+    m = VectorModel(small("combined", **{"run.months": 24}), seed=2)
+    S, N = m.chain.n, m._N
+    for _ in range(24):
+        m.step()
+        f, a = m.firms, m._alive()
+        counts = np.zeros(S * N)
+        np.add.at(counts, f.stage[a].astype(np.int64) * N + f.cell[a], 1.0)
+        assert np.array_equal(m.world.counts.ravel(), counts)
+        box = rules.box_sum(m.world.counts, m.world.radius).reshape(S, N)
+        assert np.array_equal(m._box_flat.reshape(S, N), box)
+        assert np.array_equal(m._box_z.reshape(S, N), box[:, m._zone_order])
+        assert np.array_equal(
+            np.bincount(m.village[m.status != AWAY], minlength=m.home_count.size), m.home_count
+        )
+        assert np.array_equal(np.bincount(m.status, minlength=4), m.status_counts)
+
+
+@pytest.mark.parametrize("plant_only", [False, True])
+def test_batched_location_choice_has_the_world_probabilities(plant_only):
+    """The batched inverse-CDF draw of `_choose_cells` against the probabilities of
+    `World.zone_weights` x `World.cell_weights` (the functions the Mesa engine uses)."""
+    m = VectorModel(small("plants", **{"run.months": 24}), seed=3)
+    for _ in range(24):
+        m.step()
+    m._zone_policy = m.gov.zone_policy(m.month)
+    world, county = m.world, m.county
+    need = float(world.plant_need(m.spec.behaviour.entrepreneurship.startup_workers))
+    stages = np.array([0, 3])
+    draws = 20_000
+    g = np.random.default_rng(0)
+    for s in stages:
+        zw = world.zone_weights(int(s), need, m.month, plant_only)
+        p = np.zeros(county.n_cells)
+        for z in range(county.n_zones):
+            cells, cw = world.cell_weights(int(s), z, need, plant_only)
+            p[cells] = zw[z] / zw.sum() * cw / cw.sum()
+        got = m._choose_cells(np.full(draws, s), 0, np.array([need]), plant_only, g)
+        freq = np.bincount(got, minlength=county.n_cells) / draws
+        assert np.abs(freq - p).max() < 5 * np.sqrt(p.max() / draws) + 1e-12
+        assert (freq[p == 0] == 0).all()
