@@ -123,6 +123,7 @@ class VectorModel:
         self.chain, self.county, self.gov = self.world.chain, self.world.county, self.world.gov
         self.env = Environment()
         self.phase_seconds = dict.fromkeys(PHASES, 0.0)
+        self._phases = [(phase, getattr(self, f"_phase_{phase}")) for phase in PHASES]
         self._reset_flows()
         self.log = MonthLog()
         self._row: tuple[int, dict[str, float]] | None = None
@@ -146,6 +147,7 @@ class VectorModel:
         self._counts = np.bincount(self.status, minlength=4).astype(np.int64)
         w = b.wages
         self._saved = np.array([w.coastal, w.home, 0.0, 0.0]) * w.saving_rate
+        self._saves = [bool(v != 0) for v in self._saved]
 
         # per-scenario constants of the grid, the zones and the location choice
         county, world = self.county, self.world
@@ -157,24 +159,36 @@ class VectorModel:
         self._zone_end = np.cumsum(sizes)
         self._zone_start = self._zone_end - sizes
         self._zones_filled = bool((sizes > 0).all())
+        self._zone_size = sizes
+        self._zone_of_pos = self._zone_flat[self._zone_order]  # zone of each zone-order position
         self._plant_flat = world.plant.reshape(-1)  # views: the world updates them in place
         self._counts_flat = world.counts.reshape(-1)
         self._anchor_weight = b.outside_investment.anchor_weight
         self._cell_plant = math.exp(b.location.cell_plant)
+        # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k] (cell_weights)
+        own = np.ones((S, S)) if b.location.count_all_stages else np.eye(S)
+        self._mass_coef = own + b.location.linkage_weight * self.chain.linked
         r = world.radius
         d = np.arange(-r, r + 1)
         dx, dy = np.repeat(d, d.size), np.tile(d, d.size)
         x, y = np.divmod(np.arange(N), H)
         xx, yy = x[:, None] + dx, y[:, None] + dy
         inside = (xx >= 0) & (xx < W) & (yy >= 0) & (yy < H)
-        self._window = np.where(inside, xx * H + yy, -1)  # (cells, (2r+1)^2) flat window cells
+        flat = np.where(inside, xx * H + yy, 0)
         rank = np.empty(N, dtype=np.int64)
         rank[self._zone_order] = np.arange(N)  # a cell's position in zone order
-        self._window_z = np.where(inside, rank[np.where(inside, xx * H + yy, 0)], -1)
+        # one buffer: the neighbourhood sums by (stage, cell), the same in zone order, and a
+        # scratch part; a cell's window lists its neighbours' places in the first two parts,
+        # and outside the grid a place in the scratch part (offsets by stage stay in each part)
+        self._boxes = np.zeros(3 * S * N)
+        self._window = np.concatenate(
+            [np.where(inside, flat, 2 * S * N), np.where(inside, S * N + rank[flat], 2 * S * N)],
+            axis=1,
+        )
         self._takeoff_month = scenario.last_lever_end() + scenario.takeoff.months_after_levers
         self._zone_policy = self.gov.zone_policy(0)
-        self._box_flat = np.zeros(S * N)
-        self._box_z = np.zeros(S * N)  # the same sums with the cells in zone order
+        self._box_flat = self._boxes[: S * N]
+        self._box_z = self._boxes[S * N : 2 * S * N]  # the same sums with the cells in zone order
         world.box = self._box_flat.reshape(S, W, H)
         world._box_stale = False
 
@@ -243,7 +257,7 @@ class VectorModel:
             self._savings[who] += self._saved[was] * self._elapsed(who)
             self._counts -= np.bincount(was, minlength=4)
         else:
-            if self._saved[old] != 0:
+            if self._saves[old]:
                 self._savings[who] += self._saved[old] * self._elapsed(who)
             self._counts[old] -= who.size
         self.status[who] = new
@@ -267,20 +281,15 @@ class VectorModel:
         are added in place for a few firms and recomputed for many (exact: integer sums)."""
         world = self.world
         S, Z = world.zone_counts.shape
-        zc = np.bincount(stage * Z + zone, weights=weight, minlength=S * Z)
-        world.zone_counts += delta * zc.reshape(S, Z)
-        flat = stage * self._N + cells
-        np.add.at(self._counts_flat, flat, delta)
-        if cells.size * self._window.shape[1] > 4096:
+        np.add.at(world.zone_counts.reshape(-1), stage * Z + zone, delta * weight)
+        offset = stage * self._N
+        np.add.at(self._counts_flat, offset + cells, delta)
+        if cells.size * self._window.shape[1] > 8192:
             box = (world._band_x @ world.counts @ world._band_y).reshape(S, self._N)
             self._box_flat[:] = box.ravel()
             self._box_z[:] = box[:, self._zone_order].ravel()
         else:
-            win = self._window[cells]
-            ok = win >= 0
-            base = (flat - cells)[:, None]
-            np.add.at(self._box_flat, (base + win)[ok], delta)
-            np.add.at(self._box_z, (base + self._window_z[cells])[ok], delta)
+            np.add.at(self._boxes, offset[:, None] + self._window[cells], delta)
 
     def _add_firms(
         self,
@@ -392,7 +401,8 @@ class VectorModel:
             self._zone_policy,
             loc,
         )
-        zw = zw + np.zeros((G, 1))  # (G, Z) also when `same` is one row for all
+        if zw.ndim == 1:  # `same` is one row for all groups
+            zw = zw + np.zeros((G, 1))
         if plant_only:
             pz = zw * zplant
             zw = np.where((pz.sum(axis=1) > 0)[:, None], pz, zw)
@@ -401,38 +411,39 @@ class VectorModel:
             cdf = np.where((cdf[:, -1] > 0)[:, None], cdf, np.arange(1.0, Z + 1))
         cdf = cdf[gi]
         zone = np.minimum((cdf <= (u_zone * cdf[:, -1])[:, None]).sum(axis=1), Z - 1)
-        # cells, in zone order
-        box = self._box_z.reshape(S, N)
-        same_c = box.sum(axis=0) if loc.count_all_stages else box[gs]
-        mass = 1.0 + same_c + loc.linkage_weight * (chain.linked[gs] @ box)
+        # cells, in zone order, of the zones drawn only (entrants mostly pick a few small zones)
+        drawn = (np.bincount(zone, minlength=Z) > 0) & (self._zone_size > 0)
+        sizes = np.where(drawn, self._zone_size, 0)
+        end = sizes.cumsum()
+        start = end - sizes  # of each drawn zone, among the columns
+        cols = drawn[self._zone_of_pos].nonzero()[0]  # positions in zone order
+        n = cols.size
+        mass = 1.0 + self._mass_coef[gs] @ self._box_z.reshape(S, N)[:, cols]
         if loc.cell_increasing_returns != 1.0:
             mass = mass**loc.cell_increasing_returns
-        has_plant = (plant >= gn[:, None]) & (gn[:, None] > 0)
-        cw = mass * np.where(has_plant, self._cell_plant, 1.0)
-        if plant_only:
+        has_plant = plant[cols] >= np.where(gn > 0, gn, np.inf)[:, None]  # enough free plant
+        cw = np.where(has_plant, mass * self._cell_plant, mass)
+        if plant_only:  # within a zone, cells with plant only, if the zone has any
             ph = np.where(has_plant, cw, 0.0)
-            if self._zones_filled:
-                zsum = np.add.reduceat(ph, self._zone_start, axis=1)
-            else:
-                bounds = zip(self._zone_start, self._zone_end, strict=True)
-                zsum = np.stack([ph[:, lo:hi].sum(axis=1) for lo, hi in bounds], axis=1)
-            cw = np.where((zsum > 0).repeat(self._zone_end - self._zone_start, axis=1), ph, cw)
+            zsum = np.add.reduceat(ph, start[drawn], axis=1)
+            cw = np.where((zsum > 0).repeat(sizes[drawn], axis=1), ph, cw)
         cum = cw.ravel().cumsum()
-        lo = gi * N + self._zone_start[zone]
-        hi = gi * N + self._zone_end[zone]
+        lo = gi * n + start[zone]
+        hi = gi * n + end[zone]
         base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
         target = base + u_cell * (cum[hi - 1] - base)
         j = np.minimum(np.maximum(cum.searchsorted(target, side="right"), lo), hi - 1)
-        return self._zone_order[j - gi * N]
+        return self._zone_order[cols[j - gi * n]]
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
         self.month += 1
         self._reset_flows()
-        for phase in PHASES:
-            t0 = time.perf_counter()
-            getattr(self, f"_phase_{phase}")()
-            self.phase_seconds[phase] += time.perf_counter() - t0
+        clock, seconds = time.perf_counter, self.phase_seconds
+        for phase, run in self._phases:
+            t0 = clock()
+            run()
+            seconds[phase] += clock() - t0
         if self.month % _SETTLE_EVERY == 0:
             self._settle_all()
 
