@@ -162,7 +162,7 @@ class Firm(FixedAgent):
         s = self.stage
         same = env.box[s, x, y] - 1.0
         linked = float(m.chain.linked[s] @ env.box[:, x, y])
-        ext = rules.externality(same, linked, b.externalities)
+        ext = rules.externality(same, linked, b.externalities, b.agglomeration_unit)
         self.productivity *= float(
             np.exp(b.production.productivity_shock_sd * m.streams.production.standard_normal())
         )

@@ -102,11 +102,18 @@ def founding_probability(
 
 # ------------------------------------------------------------------------ 3. outside investment
 def investor_arrival_rate(
-    base_rate: float, pull: float, local_firms: int, active_levers: int, policy: float
+    base_rate: float,
+    pull: float,
+    local_firms: int,
+    active_levers: int,
+    policy: float,
+    unit: float,
 ) -> float:
     """Expected outside arrivals in a month: a base rate plus the pull of the local cluster,
-    which grows with the log of its size (saturating, so that arrivals cannot explode)."""
-    return (base_rate + pull * np.log1p(local_firms)) * (1.0 + policy * active_levers)
+    which grows with the log of its size (saturating, so that arrivals cannot explode). The size
+    is counted in agglomeration units (`unit` firms each), so that the pull of a county does not
+    depend on how finely it is sampled."""
+    return (base_rate + pull * np.log1p(local_firms / unit)) * (1.0 + policy * active_levers)
 
 
 def investor_acceptance(
@@ -150,14 +157,16 @@ def zone_weights(
     has_plant: np.ndarray,
     policy: np.ndarray,
     p: LocationSpec,
+    unit: float,
 ) -> np.ndarray:
     """Attractiveness of each zone to an entrant (arrays over zones; last axis = zones).
 
-    area^a * (pseudo + same + w_link*linked)^theta * exp(advantage - rent + plant + policy).
+    area^a * (pseudo + (same + w_link*linked)/unit)^theta * exp(advantage - rent + plant + policy).
     theta = 1 with nothing else is Arthur's urn; theta > 1 is non-linear increasing returns
-    (lock-in); a = 1, theta = 0 is the dartboard (proportional to area).
+    (lock-in); a = 1, theta = 0 is the dartboard (proportional to area). Firms count in
+    agglomeration units, so the pseudo count weighs the same against a county of any size.
     """
-    mass = p.pseudo_count + same + p.linkage_weight * linked
+    mass = p.pseudo_count + (same + p.linkage_weight * linked) / unit
     agglomeration = np.where(mass > 0, mass, 0.0) ** p.increasing_returns
     rent_ref = max(float(np.max(rent)), 1e-9)
     utility = (
@@ -167,10 +176,15 @@ def zone_weights(
 
 
 def cell_weights(
-    same_nbhd: np.ndarray, linked_nbhd: np.ndarray, has_plant: np.ndarray, p: LocationSpec
+    same_nbhd: np.ndarray,
+    linked_nbhd: np.ndarray,
+    has_plant: np.ndarray,
+    p: LocationSpec,
+    unit: float,
 ) -> np.ndarray:
-    """Attractiveness of each cell inside the chosen zone: nearby firms and free plant space."""
-    mass = 1.0 + same_nbhd + p.linkage_weight * linked_nbhd
+    """Attractiveness of each cell inside the chosen zone: nearby firms (in agglomeration
+    units) and free plant space."""
+    mass = 1.0 + (same_nbhd + p.linkage_weight * linked_nbhd) / unit
     return mass**p.cell_increasing_returns * np.exp(p.cell_plant * has_plant)
 
 
@@ -202,16 +216,24 @@ def box_sum(grid: np.ndarray, radius: int) -> np.ndarray:
     return c[..., k:, k:] - c[..., :-k, k:] - c[..., k:, :-k] + c[..., :-k, :-k]
 
 
-def externality(same_nbhd: Float, linked_nbhd: Float, p: ExternalitySpec) -> Float:
-    """Productivity multiplier from nearby firms of the same stage and of IO-linked stages."""
-    return 1.0 + p.localization * np.log1p(same_nbhd) + p.linkage * np.log1p(linked_nbhd)
+def externality(same_nbhd: Float, linked_nbhd: Float, p: ExternalitySpec, unit: float) -> Float:
+    """Productivity multiplier from nearby firms of the same stage and of IO-linked stages.
+
+    Nearby firms count in agglomeration units (`unit` firms each): the log makes the first
+    neighbours matter most, so a count of raw agents would make the same county more productive
+    the more finely it is sampled (at 1:1 each neighbour is one twentieth of a 1:20 agent).
+    """
+    same, linked = np.asarray(same_nbhd) / unit, np.asarray(linked_nbhd) / unit
+    return 1.0 + p.localization * np.log1p(same) + p.linkage * np.log1p(linked)
 
 
 def congested_rent(
-    base_rent: Float, firms_nbhd: Float, cells_nbhd: Float, elasticity: float
+    base_rent: Float, firms_nbhd: Float, cells_nbhd: Float, elasticity: float, unit: float
 ) -> Float:
-    """Market rent of a cell: the zone's rent raised by the density of firms around it."""
-    return base_rent * (1.0 + elasticity * np.asarray(firms_nbhd) / np.maximum(cells_nbhd, 1.0))
+    """Market rent of a cell: the zone's rent raised by the density of firms around it
+    (agglomeration units per cell, so that rents react to density, not to the sampling)."""
+    density = np.asarray(firms_nbhd) / unit / np.maximum(cells_nbhd, 1.0)
+    return base_rent * (1.0 + elasticity * density)
 
 
 def local_supply_share(supply: np.ndarray, demand: np.ndarray, max_share: float) -> np.ndarray:

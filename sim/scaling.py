@@ -4,9 +4,15 @@ The shipped scenarios are at 1:20 of Qianjiang's ~200,000 tailors. `scale_overri
 dotted overrides that multiply every size-like quantity (tailors, villages, local workers, initial
 firms, plant stock, lever budgets and construction pace) by one factor, so that a run at another
 scale is the same county, larger or smaller, and not a different policy intensity. Outside
-investor arrivals scale too, and congestion is rescaled per firm so that rents react to density
-as at the reference scale. Agglomeration externalities are not rescaled: they grow with the log of
-nearby firms, so a larger cluster is more productive, which is the mechanism, not an artefact.
+investor arrivals scale too. Every agent stands for 1/k as many real firms, so the agglomeration
+unit (the firms that count as one in the externality, the location mass, investors' pull and
+congestion) is multiplied by k: a neighbourhood's pull and productivity gain depend on its density,
+not on how finely the county is sampled (super-individual scaling, as in Covasim's pop_scale).
+
+What scaling cannot remove is granularity: at 1:20 a stage of two or three agent firms has a
+noisy, often negative, margin that deters entrants, which a stage of forty firms at 1:1 does not.
+The same behaviour therefore grows faster at 1:1 (docs/model.md, section 6, "Scale"); runs at 1:1
+use the full-scale recalibration that scenarios/sweeps/levers.yaml states.
 """
 
 from __future__ import annotations
@@ -38,8 +44,7 @@ def scale_overrides(scenario: Scenario, tailors: int) -> dict[str, Any]:
     inv = scenario.behaviour.outside_investment
     out["behaviour.outside_investment.base_rate"] = inv.base_rate * k  # a k-times larger county
     out["behaviour.outside_investment.pull"] = inv.pull * k  # draws k times the investors
-    # the grid keeps its cells, so k times the firms per cell: rents react per 1/k of a firm
-    out["behaviour.congestion.rent_elasticity"] = scenario.behaviour.congestion.rent_elasticity / k
+    out["behaviour.agglomeration_unit"] = scenario.behaviour.agglomeration_unit * k
     out["space.plant_cell_capacity_m2"] = max(
         scenario.space.plant_cell_capacity_m2 * k, scenario.space.plant_cell_capacity_m2
     )

@@ -9,6 +9,9 @@ engine: vector                # mesa | vector
 root_seed: 20261125           # every run's seed derives from it (below)
 replicates: 20                # seeds per (point, arm)
 months: 120                   # optional: overrides run.months of the base
+overrides:                    # optional: dotted overrides of the base, common to every arm
+  behaviour.return_migration.intercept: -1.5
+tailors: 200000               # optional: scale every run to this size (sim.scaling), last
 keep_months: 12               # optional: store every 12th month (and the last); or [0, 60, 120]
 arms:                         # optional: name -> dotted overrides (default: one arm "base")
   no_policy: {}
@@ -23,7 +26,9 @@ design: {kind: grid}          # grid | list | lhs | sobol | morris (the last thr
 Arm overrides are dotted keys as for `--set`; a nested mapping is merged key by key into the base,
 like `extends:` does (`levers.financing: {budget: 1e7}` leaves the other financing keys alone).
 `include: [arm, ...]` applies other arms' overrides first. A key is either an arm override or a
-factor, never both, and `run.seed` is neither: seeds come from `root_seed`.
+factor, never both, and `run.seed` is neither: seeds come from `root_seed`. `tailors` scales each
+run after its arm's overrides and factor values (sim.scaling.scale_overrides), so every size-like
+value in the file (budgets, plant pace) is written at the base scenario's scale and grows with it.
 
 Designs. `grid`: the full factorial of the factors' `values` (the last factor varies fastest).
 `list`: point i takes the i-th value of every factor (equal lengths). `lhs`: `samples` points of a
@@ -90,6 +95,7 @@ from sim.errors import ScenarioError
 from sim.executors import open_executor
 from sim.loading import load_scenario, read_yaml_mapping, scenario_to_yaml, with_overrides
 from sim.run import atomic_write, atomic_write_text, git_commit, package_versions
+from sim.scaling import scale_overrides
 from sim.scenario import Scenario
 from sim.sweep_store import (
     BASE_COPY,
@@ -222,6 +228,8 @@ class SweepSpec(_Strict):
     root_seed: NonNegInt
     replicates: PosInt = 1
     months: PosInt | None = None
+    overrides: dict[str, Any] = Field(default_factory=dict)  # common to every arm
+    tailors: PosInt | None = None  # scale every run to this many tailors (sim.scaling)
     keep_months: Any = None  # None (all) | [months] | a step (int)
     arms: dict[str, Any] = Field(default_factory=lambda: {"base": {}})
     factors: list[Factor] = Field(default_factory=list)
@@ -317,6 +325,14 @@ class RunTask:
     overrides: dict[str, Any]
     factors: dict[str, Any]
     keep_months: Any
+    tailors: int | None = None  # scale to this size after the overrides (sim.scaling)
+
+    def scenario(self) -> Scenario:
+        """The run's scenario: base, then the arm's and the point's overrides, then the scale."""
+        scenario = with_overrides(self.base, self.overrides) if self.overrides else self.base
+        if self.tailors is not None:
+            scenario = with_overrides(scenario, scale_overrides(scenario, self.tailors))
+        return scenario
 
 
 @dataclass
@@ -362,6 +378,7 @@ class SweepPlan:
                             overrides={**overrides, **values},
                             factors=dict(values),
                             keep_months=self.spec.keep_months,
+                            tailors=self.spec.tailors,
                         )
                     )
         return out
@@ -623,6 +640,13 @@ def load_sweep(path: str | Path) -> SweepPlan:
     base = load_scenario(base_path)
     if spec.months is not None:
         base = with_overrides(base, {"run.months": spec.months})
+    if spec.overrides:
+        common = _flatten(spec.overrides)
+        if any(_overlap(k, "run.seed") for k in common):
+            raise SweepError(
+                source, "overrides", "run.seed is set per run from root_seed; remove it"
+            )
+        base = _try(base, common, source, "overrides", "base + overrides")
     arms = _resolve_arms(spec.arms, source)
 
     for name, overrides in arms.items():
@@ -646,6 +670,12 @@ def load_sweep(path: str | Path) -> SweepPlan:
             )
 
     _check_design(spec, source)
+    if spec.tailors is not None:
+        for i, f in enumerate(spec.factors):
+            if _overlap(f.key, "population.tailors"):
+                raise SweepError(
+                    source, "tailors", f"sets the size that factors.{i} ({f.key}) varies; keep one"
+                )
 
     # every key and value against the base, before any run
     horizons: dict[str, int] = {}
@@ -676,13 +706,16 @@ def load_sweep(path: str | Path) -> SweepPlan:
     if not points:
         raise SweepError(source, "design", "the design has no points")
     for name, overrides in arms.items():
-        _try(
+        first = _try(
             base,
             {**overrides, **points[0]},
             source,
             "design",
             f"point 0 ({points[0]}) under arm '{name}'",
         )
+        if spec.tailors is not None:
+            what = f"arm '{name}' scaled to {spec.tailors} tailors"
+            _try(first, scale_overrides(first, spec.tailors), source, "tailors", what)
 
     keep = spec.keep_months
     if isinstance(keep, list) and not any(_overlap(f.key, "run.months") for f in spec.factors):
@@ -744,8 +777,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     t0 = time.perf_counter()
     out: dict[str, Any] = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
-        scenario = with_overrides(task.base, task.overrides) if task.overrides else task.base
-        result = run(scenario, engine=task.engine, seed=task.seed)
+        result = run(task.scenario(), engine=task.engine, seed=task.seed)
         out["timeseries"] = _keep(result.timeseries, task.keep_months).reset_index(drop=True)
         out["status"] = "ok"
         out["error"] = ""

@@ -165,9 +165,11 @@ class VectorModel:
         self._counts_flat = world.counts.reshape(-1)
         self._anchor_weight = b.outside_investment.anchor_weight
         self._cell_plant = math.exp(b.location.cell_plant)
-        # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k] (cell_weights)
+        # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k], the
+        # agglomeration unit folded in (rules.cell_weights, fused into one matrix product)
         own = np.ones((S, S)) if b.location.count_all_stages else np.eye(S)
-        self._mass_coef = own + b.location.linkage_weight * self.chain.linked
+        coef = own + b.location.linkage_weight * self.chain.linked
+        self._mass_coef = coef / b.agglomeration_unit
         r = world.radius
         d = np.arange(-r, r + 1)
         dx, dy = np.repeat(d, d.size), np.tile(d, d.size)
@@ -371,7 +373,7 @@ class VectorModel:
         """
         k = stages.size
         u_zone, u_cell = g.random(k), g.random(k)
-        loc = self.spec.behaviour.location
+        loc, unit = self.spec.behaviour.location, self.spec.behaviour.agglomeration_unit
         world, county, chain = self.world, self.county, self.chain
         S, N, Z, nn = chain.n, self._N, county.n_zones, needs.size
         gi = stages * nn + need_idx  # (stage, need) group of each entrant
@@ -400,6 +402,7 @@ class VectorModel:
             zplant,
             self._zone_policy,
             loc,
+            unit,
         )
         if zw.ndim == 1:  # `same` is one row for all groups
             zw = zw + np.zeros((G, 1))
@@ -664,7 +667,7 @@ class VectorModel:
         idx = s * self._N + cell
         same = self._box_flat[idx] - 1.0
         linked = (self.chain.linked @ box).ravel()[idx]
-        ext = rules.externality(same, linked, b.externalities)
+        ext = rules.externality(same, linked, b.externalities, b.agglomeration_unit)
         shock = self.streams.production.standard_normal(a.size)
         productivity = c["productivity"][a] * np.exp(b.production.productivity_shock_sd * shock)
         c["productivity"][a] = productivity

@@ -162,7 +162,11 @@ class World:
         self._box_stale = self._box_stale or not box_fresh
         env.box = self.neighbourhoods()
         env.rent = rules.congested_rent(
-            self.base_rent_grid, self.box.sum(axis=0), self.cells_nbhd, b.congestion.rent_elasticity
+            self.base_rent_grid,
+            self.box.sum(axis=0),
+            self.cells_nbhd,
+            b.congestion.rent_elasticity,
+            b.agglomeration_unit,
         )
         ps = b.production
         eps = rng.standard_normal(self.chain.n)
@@ -214,6 +218,7 @@ class World:
             zone_plant,
             self.gov.zone_policy(month),
             loc,
+            self.spec.behaviour.agglomeration_unit,
         )
         if plant_only and (w * zone_plant).sum() > 0:
             w = w * zone_plant
@@ -228,7 +233,7 @@ class World:
         same = box.sum(axis=0)[xs, ys] if loc.count_all_stages else box[stage, xs, ys]
         linked = np.tensordot(self.chain.linked[stage], box[:, xs, ys], axes=1)
         has_plant = (self.plant[xs, ys] >= need_m2) & (need_m2 > 0)
-        w = rules.cell_weights(same, linked, has_plant, loc)
+        w = rules.cell_weights(same, linked, has_plant, loc, self.spec.behaviour.agglomeration_unit)
         if plant_only and (w * has_plant).sum() > 0:
             w = w * has_plant
         return cells, w
@@ -238,7 +243,12 @@ class World:
         """How many outside investors look at the county this month."""
         inv = self.spec.behaviour.outside_investment
         rate = rules.investor_arrival_rate(
-            inv.base_rate, inv.pull, n_firms, active_levers, inv.policy
+            inv.base_rate,
+            inv.pull,
+            n_firms,
+            active_levers,
+            inv.policy,
+            self.spec.behaviour.agglomeration_unit,
         )
         if inv.arrivals == "fixed":
             self.investor_carry += rate

@@ -26,6 +26,7 @@ from sim.loading import load_scenario, with_overrides
 from sim.sweep import (
     POOL_RETRIES,
     SweepError,
+    _flatten,
     _pump,
     load_results,
     load_sweep,
@@ -108,13 +109,47 @@ def test_shipped_sweeps_load_and_levers_arms_mirror_the_lever_scenarios():
     plan = load_sweep(SWEEPS / "levers.yaml")
     assert (plan.spec.replicates, plan.spec.root_seed, plan.spec.keep_months) == (20, 20261125, 12)
     assert list(plan.arms) == ["no_policy", "financing", "burden", "plants", "combined"]
-    assert plan.base.population.tailors == 10_000  # the shipped 1:20 scale
+    assert plan.base.population.tailors == 10_000  # written at the shipped 1:20 scale...
+    assert plan.spec.tailors == 200_000  # ...and run at 1:1
+    common = _flatten(plan.spec.overrides)  # the full-scale recalibration, common to all arms
+    assert common and all(k.startswith("behaviour.") for k in common)
     for arm, overrides in plan.arms.items():
         swept = with_overrides(plan.base, overrides).model_dump(exclude={"name", "description"})
-        shipped = load_scenario(SCENARIOS / f"{arm}.yaml").model_dump(
+        shipped = with_overrides(load_scenario(SCENARIOS / f"{arm}.yaml"), common).model_dump(
             exclude={"name", "description"}
         )
         assert swept == shipped, arm
+    run = next(t for t in plan.tasks() if t.arm == "combined").scenario()
+    assert run.population.tailors == 200_000 and run.behaviour.agglomeration_unit == 20
+    assert run.levers.financing.budget == 20 * plan.arms["combined"]["levers.financing.budget"]
+
+
+def test_common_overrides_and_tailors_shape_every_run(tmp_path):
+    """`overrides` reach every arm before the arm's own; `tailors` scales each run last, so an
+    arm's budget grows with the county and the outputs count the scaled population."""
+    path = write_sweep(
+        tmp_path,
+        factors=None,
+        design=None,
+        replicates=1,
+        months=3,
+        tailors=600,
+        overrides={"behaviour.return_migration": {"intercept": -1.0}},
+        arms={"base": {}, "rich": {"levers.financing.budget": 1.0e6}},
+    )
+    plan = load_sweep(path)
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    k = 600 / base.population.tailors
+    for task in plan.tasks():
+        sc = task.scenario()
+        assert sc.population.tailors == 600
+        assert sc.behaviour.return_migration.intercept == -1.0
+        assert sc.behaviour.agglomeration_unit == pytest.approx(k)
+    rich = next(t for t in plan.tasks() if t.arm == "rich").scenario()
+    assert rich.levers.financing.budget == pytest.approx(1.0e6 * k)
+    _, ts = load_results(run_sweep(path, tmp_path / "out"))
+    first = ts[ts["month"] == 0]
+    assert ((first["tailors_away"] + first["tailors_home"]) == 600).all()
 
 
 BAD = {
@@ -166,6 +201,14 @@ BAD = {
     ),
     "keep a month after the horizon": ({"keep_months": [0, 7]}, "keep_months", "horizon"),
     "seed in an arm": ({"arms": {"base": {"run.seed": 1}}}, "arms.base", "root_seed"),
+    "bad common override": (
+        {"overrides": {"behaviour.wages": {"hom": 1}}},
+        "overrides",
+        "unknown key 'hom'",
+    ),
+    "seed in the common overrides": ({"overrides": {"run.seed": 1}}, "overrides", "root_seed"),
+    "zero tailors": ({"tailors": 0}, "tailors", "greater than or equal to 1"),
+    "tailors and a tailors factor": ({"tailors": 500}, "tailors", "factors.0"),
 }
 
 
