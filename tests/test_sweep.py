@@ -488,3 +488,26 @@ def test_a_dead_local_worker_is_retried_then_recorded():
     assert seen[killer]["status"] == "error" and "BrokenProcessPool" in seen[killer]["error"]
     assert all(seen[t.key]["status"] == "ok" for t in tasks if t.key != killer)
     assert len(seen) == 3
+
+
+def test_a_dask_worker_that_dies_has_its_task_retried_elsewhere(tmp_path):
+    """On Dask, a run whose worker process dies (os._exit, as an OOM kill would) is rescheduled
+    by the scheduler on a live worker and completes; the sweep sees only the result."""
+    from sim.executors import open_executor
+
+    marker = tmp_path / "died"
+
+    def die_once(path: str) -> int:  # local, so cloudpickle ships it by value to the workers
+        import os as _os
+        from pathlib import Path as _Path
+
+        p = _Path(path)
+        if not p.exists():
+            p.write_text(str(_os.getpid()))
+            _os._exit(1)
+        return _os.getpid()
+
+    with open_executor(2, "local") as executor:
+        pid = executor.submit(die_once, str(marker)).result(timeout=120)
+    assert marker.exists()
+    assert pid != int(marker.read_text())  # not the process that died
