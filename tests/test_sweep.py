@@ -26,7 +26,6 @@ from sim.loading import load_scenario, with_overrides
 from sim.sweep import (
     POOL_RETRIES,
     SweepError,
-    _flatten,
     _pump,
     load_results,
     load_sweep,
@@ -34,6 +33,7 @@ from sim.sweep import (
     run_seed,
     run_sweep,
 )
+from sim.sweep_plan import _flatten
 from tests.conftest import ROOT, SCENARIOS
 
 SWEEPS = SCENARIOS / "sweeps"
