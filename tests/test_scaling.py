@@ -1,0 +1,81 @@
+"""Scaling a scenario to another size (sim.scaling): what grows with the county, and the
+super-individual invariance of the concave agglomeration terms (docs/model.md, 8.6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import rules
+from sim.loading import load_scenario, with_overrides
+from sim.scaling import scale_overrides
+from tests.conftest import SCENARIOS
+
+K = (0.5, 3.0, 20.0)
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario(SCENARIOS / "baseline.yaml")
+
+
+@pytest.mark.parametrize("k", K)
+def test_size_like_quantities_grow_with_the_county(baseline, k):
+    big = with_overrides(
+        baseline, scale_overrides(baseline, round(baseline.population.tailors * k))
+    )
+    assert big.population.tailors == round(baseline.population.tailors * k)
+    assert big.behaviour.agglomeration_unit == pytest.approx(k)
+    assert big.levers.financing.budget == pytest.approx(k * baseline.levers.financing.budget)
+    assert big.levers.plant_supply.m2_per_month == pytest.approx(
+        k * baseline.levers.plant_supply.m2_per_month
+    )
+    inv, inv0 = big.behaviour.outside_investment, baseline.behaviour.outside_investment
+    assert (inv.base_rate, inv.pull) == pytest.approx((k * inv0.base_rate, k * inv0.pull))
+    # behaviour that is not size-like stays as it is
+    assert big.behaviour.externalities == baseline.behaviour.externalities
+    assert big.behaviour.congestion == baseline.behaviour.congestion
+    assert big.behaviour.location == baseline.behaviour.location
+
+
+@pytest.mark.parametrize("k", K)
+def test_concave_terms_see_density_not_sampling(baseline, k):
+    """k times the firms counted in units of k firms give the same externality, location
+    weights and rents, and k times the arrivals: the county is the same, sampled more finely."""
+    b = baseline.behaviour
+    rng = np.random.default_rng(7)
+    same, linked = rng.integers(0, 30, 6).astype(float), rng.integers(0, 60, 6).astype(float)
+    np.testing.assert_allclose(
+        rules.externality(k * same, k * linked, b.externalities, k),
+        rules.externality(same, linked, b.externalities, 1.0),
+    )
+    zone_args = (np.full(6, 1.0), np.zeros(6), np.full(6, 9.0), np.zeros(6), np.zeros(6))
+    area, adv, rent, plant, policy = zone_args
+    np.testing.assert_allclose(
+        rules.zone_weights(area, k * same, k * linked, adv, rent, plant, policy, b.location, k),
+        rules.zone_weights(area, same, linked, adv, rent, plant, policy, b.location, 1.0),
+    )
+    has_plant = np.array([0, 1, 0, 1, 0, 0], dtype=bool)
+    np.testing.assert_allclose(
+        rules.cell_weights(k * same, k * linked, has_plant, b.location, k),
+        rules.cell_weights(same, linked, has_plant, b.location, 1.0),
+    )
+    np.testing.assert_allclose(
+        rules.congested_rent(np.full(6, 9.0), k * same, np.full(6, 25.0), 0.3, k),
+        rules.congested_rent(np.full(6, 9.0), same, np.full(6, 25.0), 0.3, 1.0),
+    )
+    inv = b.outside_investment
+    assert rules.investor_arrival_rate(
+        k * inv.base_rate, k * inv.pull, int(k * 40), 2, inv.policy, k
+    ) == pytest.approx(
+        k * rules.investor_arrival_rate(inv.base_rate, inv.pull, 40, 2, inv.policy, 1)
+    )
+
+
+def test_raw_counts_would_not_be_invariant(baseline):
+    """The check above can fail: counting agents instead of units makes a finer sample of the
+    same county more productive (the log favours the first neighbours)."""
+    b = baseline.behaviour.externalities
+    same, linked = np.array([2.0]), np.array([3.0])
+    raw = rules.externality(20 * same, 20 * linked, b, 1.0)
+    assert raw[0] > rules.externality(same, linked, b, 1.0)[0] + 0.05
