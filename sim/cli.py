@@ -202,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="scale every arm to this many tailors (200000 = Qianjiang at 1:1)",
     )
-    p.add_argument("--out", default="results/levers")
+    # not results/levers: that is make main's sweep folder, which `levers` would spoil
+    p.add_argument("--out", default="results/levers-job")
     p.set_defaults(func=cmd_levers)
 
     p = sub.add_parser("compare", help="the lever comparison from a sweep's results folder")

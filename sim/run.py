@@ -8,6 +8,7 @@ renamed when whole, so a file that exists is complete.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import subprocess
@@ -66,13 +67,26 @@ class RunResult:
         }
 
 
+@functools.cache
+def _umask() -> int:
+    """The process umask, read once (reading it means setting it, which is not thread-safe)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`."""
+    """Write through a temporary file in the same folder, then rename over `path`.
+
+    The file gets the permissions a plain `open` would give it (0666 less the umask), not
+    mkstemp's private 0600, so results stay readable by the group that shares them.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,11 @@ def test_run_result_shape_and_save(tmp_path):
     pd.testing.assert_frame_equal(back, ts, check_dtype=False)
     manifest = (out / "manifest.yaml").read_text()
     assert "seed: 5" in manifest and "mesa:" in manifest and "git_commit" in manifest
+    # written through a temp file, yet with a plain open's permissions (not mkstemp's 0600)
+    umask = os.umask(0)
+    os.umask(umask)
+    for f in out.iterdir():
+        assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f
 
 
 def test_unknown_engine_is_refused():
