@@ -105,9 +105,11 @@ def _bernoulli_positions(g: np.random.Generator, n: int, q: float) -> np.ndarray
         return (g.random(n) < q).nonzero()[0]
     mean = n * q
     m = int(mean + 6.0 * math.sqrt(mean) + 16)
-    pos = g.geometric(q, m).cumsum() - 1
+    # a gap of n or more already ends the range; capping it keeps the cumulative sums far from
+    # int64's limit when q is tiny (gaps of ~1/q would wrap around) and changes no position < n
+    pos = np.minimum(g.geometric(q, m), n).cumsum() - 1
     while pos[-1] < n - 1:  # rare: more successes may fall in range
-        pos = np.concatenate([pos, pos[-1] + g.geometric(q, m).cumsum()])
+        pos = np.concatenate([pos, pos[-1] + np.minimum(g.geometric(q, m), n).cumsum()])
     return pos[: pos.searchsorted(n)]
 
 

@@ -78,6 +78,16 @@ def test_bernoulli_positions_are_bernoulli():
     assert _bernoulli_positions(g, 10, 1.0).tolist() == list(range(10))
 
 
+def test_bernoulli_positions_with_a_vanishing_probability():
+    """Gaps of ~1/q overflowed int64 when summed (q = 1.5e-18 in a Morris run, chain base margin
+    -0.05), letting indices outside 0..n-1 through. The seed below produced garbage before."""
+    for seed in range(50):
+        g = np.random.default_rng(seed)
+        for n, q in ((180_000, 1.5e-18), (5, 1e-300), (1_000_000, 3e-12)):
+            pos = _bernoulli_positions(g, n, q)
+            assert ((pos >= 0) & (pos < n)).all() and (np.diff(pos) > 0).all(), (seed, n, q)
+
+
 def test_kept_counts_and_neighbourhoods_match_a_recount():
     m = VectorModel(small("combined", **{"run.months": 24}), seed=2)
     S, N = m.chain.n, m._N
