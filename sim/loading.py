@@ -8,6 +8,7 @@ after inheritance and validated exactly like the file, so a typo in an override 
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,27 @@ from sim.errors import InputError, ScenarioError
 from sim.scenario import Scenario
 
 EXTENDS = "extends"
+
+
+class _Loader(yaml.SafeLoader):
+    """A SafeLoader that reads `1e7` and `2.0e6` as numbers, as YAML 1.2 does.
+
+    PyYAML follows YAML 1.1, where a float needs a dot and a signed exponent, so budgets written
+    the usual way would arrive as strings (pydantic would still coerce them in a scenario, but not
+    in a sweep's factor values or a manifest).
+    """
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text safely, with YAML 1.2 floats (`_Loader`)."""
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
 
 
 def read_yaml_mapping(
@@ -31,7 +53,7 @@ def read_yaml_mapping(
     if not path.is_file():
         raise error(source or str(path), "", f"file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
@@ -84,7 +106,7 @@ def parse_override(text: str, source: str = "--set") -> tuple[str, Any]:
     if not key:
         raise ScenarioError(source, text, "an override must name a key before '='")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = load_yaml(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
     return key, value

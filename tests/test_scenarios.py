@@ -48,6 +48,29 @@ def test_overrides_reach_nested_keys_and_list_items():
     assert sc.space.zones[1].rent == 14.0
 
 
+def test_exponent_numbers_are_numbers_in_files_and_overrides(tmp_path):
+    """`1e7` and `2.0e6` (no dot or no exponent sign) are floats, as in YAML 1.2, not the strings
+    PyYAML's YAML 1.1 rules would make of them."""
+    from sim.loading import load_yaml, parse_override
+
+    assert load_yaml("[1e7, 2.0e6, -1E-3, .5e2, 3, 1.5, 1e, e7]") == [
+        1e7,
+        2e6,
+        -1e-3,
+        50.0,
+        3,
+        1.5,
+        "1e",
+        "e7",
+    ]
+    assert parse_override("levers.financing.budget=5e6") == ("levers.financing.budget", 5e6)
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        f"extends: {SCENARIOS / 'baseline.yaml'}\nlevers: {{financing: {{budget: 3e6}}}}\n"
+    )
+    assert sim.load_scenario(path).levers.financing.budget == 3e6
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     p = tmp_path / name
     p.write_text(text)
