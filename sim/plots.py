@@ -37,6 +37,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
 from sim.errors import InputError
@@ -380,6 +381,8 @@ def forest(
         a.set_title(_title(col))
         a.grid(axis="y", visible=False)
         a.margins(x=0.15)
+        # five-digit effects (jobs at 1:1) overlap at the default tick density of a narrow panel
+        a.xaxis.set_major_locator(MaxNLocator(nbins=5))
     for a in axes[len(outcomes) :]:
         a.set_visible(False)
     axes[0].set_yticks(y, arms)
