@@ -30,6 +30,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.loading import load_scenario, with_overrides
 from sim.model import ClusterModel
+from sim.plots import ZONE_EDGE, ZONE_FILL, stage_color
 from sim.scenario import Scenario
 
 SCENARIO_ENV = "CLUSTERSIM_SCENARIO"
@@ -39,8 +40,6 @@ LEVER_BUDGET_KEYS = {
     "levers.burden.budget": "burden",
     "levers.plant_supply.budget": "plant_supply",
 }
-STAGE_COLOURS = ("#1f77b4", "#9467bd", "#ff7f0e", "#d62728", "#2ca02c", "#17becf", "#7f7f7f")
-ZONE_COLOURS = {"headquarters": "#fde9a9", "core": "#f9c9b6", "base": "#cfe3f5", "other": "#ffffff"}
 
 
 @dataclass(frozen=True)
@@ -216,8 +215,8 @@ def CountyMap(model: DashboardModel):
                 (x - 0.5, y - 0.5),
                 w,
                 h,
-                facecolor=ZONE_COLOURS.get(z.kind, "#eeeeee"),
-                edgecolor="#555555",
+                facecolor=ZONE_FILL.get(z.kind, "none"),
+                edgecolor=ZONE_EDGE,
                 linewidth=1.0,
                 zorder=0,
             )
@@ -234,7 +233,7 @@ def CountyMap(model: DashboardModel):
         xy += jitter[ids]  # fixed per firm, so a firm does not move between frames
         stage = np.array([f.stage for f in firms])
         workers = np.array([f.workers for f in firms], dtype=float)
-        colours = np.array(STAGE_COLOURS)[stage % len(STAGE_COLOURS)]
+        colours = np.array([stage_color(s) for s in chain.stages])[stage]
         ax.scatter(
             xy[:, 0],
             xy[:, 1],
@@ -246,10 +245,8 @@ def CountyMap(model: DashboardModel):
             zorder=2,
         )
     handles = [
-        Line2D(
-            [], [], marker="o", linestyle="", color=STAGE_COLOURS[i % len(STAGE_COLOURS)], label=s
-        )
-        for i, s in enumerate(chain.stages)
+        Line2D([], [], marker="o", linestyle="", color=stage_color(s), label=s)
+        for s in chain.stages
     ]
     handles.append(Line2D([], [], marker="s", linestyle="", color="#bbbbbb", label="free plant"))
     ax.legend(
