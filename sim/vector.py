@@ -189,7 +189,6 @@ class VectorModel:
             [np.where(inside, flat, 2 * S * N), np.where(inside, S * N + rank[flat], 2 * S * N)],
             axis=1,
         )
-        self._takeoff_month = scenario.last_lever_end() + scenario.takeoff.months_after_levers
         self._zone_policy = self.gov.zone_policy(0)
         self._box_flat = self._boxes[: S * N]
         self._box_z = self._boxes[S * N : 2 * S * N]  # the same sums with the cells in zone order
@@ -812,7 +811,7 @@ class VectorModel:
             plant_free=float(world.plant.sum()),
             plant_rent=gov.plant_rent_collected,
             spent=[gov.spent[name] for name in LEVERS],
-            takeoff_ready=self.month >= self._takeoff_month,
+            takeoff_ready=world.takeoff_ready(self.month),
         )
 
     @property
