@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import functools
 import math
-import os
-import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -972,21 +970,6 @@ def index_kind(table: pd.DataFrame) -> str:
 
 
 # ----------------------------------------------------------------------------------- animation
-@contextmanager
-def _atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path with `path`'s suffix (writers pick the format from it), renamed onto
-    `path` when the block ends without error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def animate_map(
     result: RunResult,
     path: str | Path,
@@ -1039,10 +1022,13 @@ def animate_map(
         draw(frames[-1])
         fig.canvas.draw()
         fig.set_layout_engine("none")
-        with _atomic_path(path) as tmp, writer.saving(fig, str(tmp), dpi):
-            for m in frames:
-                draw(m)
-                writer.grab_frame()
+        def write(tmp: Path) -> None:
+            with writer.saving(fig, str(tmp), dpi):
+                for m in frames:
+                    draw(m)
+                    writer.grab_frame()
+
+        atomic_write(path, write, keep_suffix=True)
     return path
 
 

@@ -75,14 +75,17 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], Any], keep_suffix: bool = False) -> None:
     """Write through a temporary file in the same folder, then rename over `path`.
 
     The file gets the permissions a plain `open` would give it (0666 less the umask), not
-    mkstemp's private 0600, so results stay readable by the group that shares them.
+    mkstemp's private 0600, so results stay readable by the group that shares them. The temporary
+    name ends in `.tmp`, so that a reader globbing `*.parquet` never sees a half-written file;
+    `keep_suffix` keeps `path`'s suffix instead, for writers that pick the format from it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    suffix = path.suffix if keep_suffix else ".tmp"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))

@@ -253,9 +253,9 @@ class ExitSpec(Strict):
 
 
 class BehaviourSpec(Strict):
-    # Firms that count as one in the concave agglomeration terms (externality, location mass,
-    # investors' pull, congestion). 1 at the scale the defaults were tuned at (1:20 agents);
-    # sim.scaling multiplies it by the scale factor: each agent weighs as the firms it stands for.
+    # Agent firms that make one unit in the concave agglomeration terms (externality, location
+    # mass, investors' pull, congestion). 1 at the scale the defaults were tuned at (1:20);
+    # sim.scaling multiplies it by k, since each agent then stands for 1/k as many real firms.
     agglomeration_unit: Pos = 1.0
     wages: WagesSpec = Field(default_factory=WagesSpec)
     return_migration: ReturnMigrationSpec = Field(default_factory=ReturnMigrationSpec)

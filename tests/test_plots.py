@@ -4,6 +4,7 @@ bad input is one line with exit status 2."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -268,6 +269,9 @@ def test_animation_has_one_frame_per_month(tmp_path, result):
     with Image.open(path) as gif:
         assert gif.n_frames == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.gif"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # a plain open's, not mkstemp's 0600
     with pytest.raises(plots.PlotError, match=r"\.gif, \.mp4"):
         plots.animate_map(result, tmp_path / "map.avi", months=[0])
     from matplotlib.animation import FFMpegWriter
