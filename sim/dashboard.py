@@ -59,12 +59,26 @@ class Knob:
         # divide by 100 rather than multiply by 0.01: 7 / 100 == 0.07, 7 * 0.01 != 0.07
         return value * self.scale if self.scale >= 1 else value / round(1 / self.scale)
 
-    def slider_value(self, scenario: Scenario) -> float:
-        value = _get(scenario, self.key) / self.scale
+    def scenario_value(self, scenario: Scenario) -> float:
+        """The scenario's own value in slider units (a disabled lever as a zero budget)."""
         lever = LEVER_BUDGET_KEYS.get(self.key)
         if lever is not None and not getattr(scenario.levers, lever).enabled:
-            value = 0.0  # a disabled lever shows as a zero budget
-        return float(round(value / self.step) * self.step)
+            return 0.0
+        return _get(scenario, self.key) / self.scale
+
+    def slider_value(self, scenario: Scenario) -> float:
+        """The slider's starting position for `scenario`: its own value on the slider's grid.
+        An enabled lever never starts at 0 (= off): a budget under one step starts at one step."""
+        value = self.scenario_value(scenario)
+        on_grid = float(round(value / self.step) * self.step)
+        if on_grid == 0 and value > 0 and self.key in LEVER_BUDGET_KEYS:
+            on_grid = self.step
+        return on_grid
+
+    def slider_range(self, scenario: Scenario) -> tuple[float, float]:
+        """The slider's range, widened where needed to hold the scenario's own value."""
+        start = self.slider_value(scenario)
+        return min(self.lo, start), max(self.hi, start)
 
 
 # fmt: off
@@ -131,12 +145,26 @@ def knob_overrides(values: dict[str, float | None]) -> dict[str, Any]:
     return out
 
 
+def moved_knobs(scenario: Scenario, values: dict[str, float | None]) -> dict[str, float | None]:
+    """The slider values with those left at their starting position for `scenario` as None:
+    a slider only rounds the scenario's value onto its grid (a budget of 1 yuan shows as 0.5 M,
+    a weight of 7.3 as 7.5), so at its start it stands for the scenario's own value, exact."""
+    return {
+        name: None
+        if value is not None and float(value) == KNOB_BY_NAME[name].slider_value(scenario)
+        else value
+        for name, value in values.items()
+        if name in KNOB_BY_NAME
+    }
+
+
 class DashboardModel(ClusterModel):
     """A ClusterModel built from a scenario file and the dashboard's slider values.
 
     Keyword arguments: `scenario_path`, `seed_offset` (added to the scenario's seed) and one per
-    knob in KNOBS (in slider units; None keeps the scenario's value). Times each step and stops
-    at the scenario's horizon.
+    knob in KNOBS (in slider units; None, or the slider's starting position, keeps the
+    scenario's own value, see `moved_knobs`). Times each step and stops at the scenario's
+    horizon.
     """
 
     def __init__(
@@ -146,7 +174,7 @@ class DashboardModel(ClusterModel):
         if unknown:
             raise TypeError(f"unknown dashboard parameters: {sorted(unknown)}")
         base = load_scenario(scenario_path or served_scenario())
-        self.overrides = knob_overrides(knobs)
+        self.overrides = knob_overrides(moved_knobs(base, knobs))
         scenario = with_overrides(base, self.overrides) if self.overrides else base
         self.step_seconds: list[float] = []
         self.run_seed = scenario.run.seed + int(seed_offset)
@@ -174,7 +202,8 @@ DashboardModel.__init__.__signature__ = inspect.Signature(
 
 def model_params(scenario: Scenario, path: Path) -> dict[str, Any]:
     """SolaraViz model_params: the scenario path (fixed), a seed slider and one slider per knob,
-    each starting at the scenario's own value."""
+    each starting at the scenario's own value (on the slider's grid; the range widened to hold
+    it). A model built from these defaults is the scenario's own run."""
     params: dict[str, Any] = {
         "scenario_path": str(path),
         "seed_offset": {
@@ -187,12 +216,13 @@ def model_params(scenario: Scenario, path: Path) -> dict[str, Any]:
         },
     }
     for k in KNOBS:
+        lo, hi = k.slider_range(scenario)
         params[k.name] = {
             "type": "SliderFloat",
             "label": k.label,
             "value": k.slider_value(scenario),
-            "min": k.lo,
-            "max": k.hi,
+            "min": lo,
+            "max": hi,
             "step": k.step,
         }
     return params
@@ -299,7 +329,7 @@ def FiscalReadout(model: DashboardModel):
         if steps
         else "not stepped yet"
     )
-    knobs = "; ".join(f"{k.label.split(' (')[0]} {k.slider_value(model.spec):g}" for k in KNOBS)
+    knobs = "; ".join(f"{k.label.split(' (')[0]} {k.scenario_value(model.spec):g}" for k in KNOBS)
     html = f"""
 <style>
   .fiscal td, .fiscal th {{ padding: 2px 10px; border-bottom: 1px solid #ddd; }}

@@ -39,22 +39,70 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def test_default_sliders_are_the_scenarios_own_run():
-    """Every slider at its default: the same scenario, seed and results as ClusterModel."""
-    from sim.dashboard import MODEL_PARAMS, DashboardModel
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
+    (ROOT / "scenarios" / "benchmarks").glob("*.yaml")
+)
+
+
+def _defaults(path: Path) -> dict:
+    """The slider values a fresh dashboard for `path` starts with (not $CLUSTERSIM_SCENARIO's)."""
+    from sim.dashboard import model_params
+    from sim.loading import load_scenario
+
+    params = model_params(load_scenario(path), path)
+    assert params["scenario_path"] == str(path)
+    return {k: v["value"] for k, v in params.items() if isinstance(v, dict)}
+
+
+def _same_run(path: Path, steps: int = 3) -> None:
+    """The dashboard model with every slider at its start: the same scenario, seed and
+    DataCollector output as ClusterModel(scenario) over `steps` months."""
+    from sim.dashboard import DashboardModel
     from sim.loading import load_scenario
     from sim.model import ClusterModel
 
-    defaults = {k: v["value"] for k, v in MODEL_PARAMS.items() if isinstance(v, dict)}
-    dash = DashboardModel(scenario_path=str(ROOT / "scenarios/baseline.yaml"), **defaults)
-    ref = ClusterModel(load_scenario(ROOT / "scenarios/baseline.yaml"))
+    dash = DashboardModel(scenario_path=str(path), **_defaults(path))
+    ref = ClusterModel(load_scenario(path))
+    assert dash.overrides == {}
     assert dash.spec == ref.spec
-    for _ in range(3):
+    for _ in range(steps):
         dash.step()
         ref.step()
     a = dash.datacollector.get_model_vars_dataframe()
     b = ref.datacollector.get_model_vars_dataframe()
+    assert len(a) == steps + 1
     assert a.equals(b)
+
+
+def test_shipped_scenarios_are_all_covered():
+    names = {p.relative_to(ROOT / "scenarios").as_posix() for p in SCENARIOS}
+    assert {"baseline.yaml", "benchmarks/cascade.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_default_sliders_are_the_scenarios_own_run(path):
+    """Every slider at its start, for every shipped scenario: its own run, even where its values
+    are off the sliders' grid or range (cascade: peer weight 200)."""
+    _same_run(path)
+
+
+def test_default_sliders_keep_an_enabled_tiny_budget(tmp_path):
+    """A lever enabled with a budget under one slider step (1 yuan) stays on at its own budget,
+    and its slider starts off 0 (= off); the start of each slider holds the scenario's value."""
+    from sim.dashboard import KNOB_BY_NAME, model_params
+    from sim.loading import load_scenario
+
+    src = (ROOT / "scenarios/benchmarks/cascade.yaml").read_text()
+    assert "burden: {enabled: false" in src
+    path = tmp_path / "cascade_burden_on.yaml"
+    path.write_text(src.replace("burden: {enabled: false", "burden: {enabled: true"))
+    scenario = load_scenario(path)
+    assert scenario.levers.burden.enabled and scenario.levers.burden.budget == 1.0
+    params = model_params(scenario, path)
+    assert params["burden_budget"]["value"] == KNOB_BY_NAME["burden_budget"].step
+    peer = params["return_peer"]
+    assert peer["min"] <= peer["value"] == 200.0 <= peer["max"]
+    _same_run(path, steps=2)
 
 
 def test_knobs_are_scenario_overrides():
@@ -65,7 +113,12 @@ def test_knobs_are_scenario_overrides():
         "levers.financing.enabled": False,
         "levers.burden.output_tax_cut": 0.03,
     }
-    m = DashboardModel(rent_relief=70.0, agglomeration=5.0, seed_offset=2)
+    m = DashboardModel(
+        scenario_path=str(ROOT / "scenarios/baseline.yaml"),
+        rent_relief=70.0,
+        agglomeration=5.0,
+        seed_offset=2,
+    )
     assert m.spec.levers.burden.rent_relief == 0.7
     assert m.spec.behaviour.externalities.localization == 0.05
     assert m.run_seed == m.spec.run.seed + 2
