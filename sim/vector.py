@@ -288,7 +288,7 @@ class VectorModel:
         offset = stage * self._N
         np.add.at(self._counts_flat, offset + cells, delta)
         if cells.size * self._window.shape[1] > 8192:
-            box = (world._band_x @ world.counts @ world._band_y).reshape(S, self._N)
+            box = rules.box_sum(world.counts, world.radius, world.bands).reshape(S, self._N)
             self._box_flat[:] = box.ravel()
             self._box_z[:] = box[:, self._zone_order].ravel()
         else:

@@ -44,12 +44,6 @@ def stage_share_vector(shares: dict[str, float], stages: tuple[str, ...]) -> np.
     return v / v.sum()
 
 
-def _band(n: int, radius: int) -> np.ndarray:
-    """n x n, 1 where |i - j| <= radius: a product with it sums windows along an axis."""
-    i = np.arange(n)
-    return (np.abs(i[:, None] - i[None, :]) <= radius).astype(float)
-
-
 class World:
     """Grid-level state and world-level submodels (see the module docstring).
 
@@ -73,11 +67,9 @@ class World:
         self._box_stale = False
         self.radius = scenario.behaviour.externalities.radius
         self.base_rent_grid = self.county.base_rent[self.county.zone_of_cell]
-        self.cells_nbhd = rules.box_sum(np.ones((W, H)), self.radius)
-        # box sums as two products with 0/1 band matrices: exact on counts (integer sums), the
-        # same values as rules.box_sum, in a few microseconds on a small grid
-        self._band_x = _band(W, self.radius)
-        self._band_y = _band(H, self.radius)
+        # the band matrices of rules.box_sum for this grid, built once
+        self.bands = (rules.box_band(W, self.radius), rules.box_band(H, self.radius))
+        self.cells_nbhd = rules.box_sum(np.ones((W, H)), self.radius, self.bands)
         self.demand_log = np.zeros(S)
         self.local_share = np.zeros(S)
         self.stage_margin = np.full(S, scenario.chain.base_margin)
@@ -143,9 +135,10 @@ class World:
             self._box_stale = True
 
     def neighbourhoods(self) -> np.ndarray:
-        """Neighbourhood sums of the firm counts, recomputed only after batch changes."""
+        """Neighbourhood sums of the firm counts (`rules.box_sum`), recomputed only after batch
+        changes."""
         if self._box_stale:
-            self.box = self._band_x @ self.counts @ self._band_y
+            self.box = rules.box_sum(self.counts, self.radius, self.bands)
             self._box_stale = False
         return self.box
 

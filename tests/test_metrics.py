@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim import rules
 from sim.metrics import (
     EGResult,
     chain_completeness,
@@ -467,3 +468,52 @@ class TestLocalSourcingRatio:
             local_sourcing_ratio(io, [1, 1], [0.5, 1.5])
         with pytest.raises(ValueError, match="non-negative"):
             local_sourcing_ratio(-io, [1, 1], [0.5, 0.5])
+
+
+# --------------------------------------------------------------------------------------------
+# the neighbourhood-sum rule of the model (sim.rules.box_sum), used by both engines
+# --------------------------------------------------------------------------------------------
+
+
+def _box_sum_cumsum(grid: np.ndarray, radius: int) -> np.ndarray:
+    """The window sums by 2-D cumulative sums (the form rules.box_sum had before)."""
+    g = np.asarray(grid, dtype=float)
+    pad = [(0, 0)] * (g.ndim - 2) + [(radius + 1, radius), (radius + 1, radius)]
+    c = np.pad(g, pad).cumsum(axis=-2).cumsum(axis=-1)
+    k = 2 * radius + 1
+    return c[..., k:, k:] - c[..., :-k, k:] - c[..., k:, :-k] + c[..., :-k, :-k]
+
+
+def _box_sum_brute(grid: np.ndarray, radius: int) -> np.ndarray:
+    """The window sums cell by cell, the window cut at the edges of the grid."""
+    W, H = grid.shape[-2:]
+    out = np.zeros(grid.shape)
+    for x in range(W):
+        for y in range(H):
+            win = grid[
+                ..., max(0, x - radius) : x + radius + 1, max(0, y - radius) : y + radius + 1
+            ]
+            out[..., x, y] = win.sum(axis=(-2, -1))
+    return out
+
+
+class TestBoxSum:
+    @pytest.mark.parametrize("shape", [(40, 30), (7, 13), (13, 7), (1, 5), (1, 1)])
+    @pytest.mark.parametrize("radius", [0, 1, 2, 5, 50])  # 50: a window larger than the grid
+    def test_band_form_equals_cumsum_and_brute_force(self, shape, radius) -> None:
+        counts = np.random.default_rng(radius).poisson(0.7, size=(3, *shape)).astype(float)
+        band = rules.box_sum(counts, radius)
+        assert band.shape == counts.shape
+        # counts are integers, so every form is exact: equal, not approximately equal
+        assert np.array_equal(band, _box_sum_cumsum(counts, radius))
+        assert np.array_equal(band, _box_sum_brute(counts, radius))
+        bands = (rules.box_band(shape[0], radius), rules.box_band(shape[1], radius))
+        assert np.array_equal(rules.box_sum(counts, radius, bands), band)
+        assert np.array_equal(rules.box_sum(counts[1], radius), band[1])  # one 2-D grid
+
+    def test_radius_zero_is_the_grid_and_a_huge_radius_the_total(self) -> None:
+        counts = np.random.default_rng(1).poisson(2.0, size=(4, 6)).astype(float)
+        assert np.array_equal(rules.box_sum(counts, 0), counts)
+        assert (rules.box_sum(counts, 10) == counts.sum()).all()
+        # a corner cell sees 2 x 2 cells, an edge cell 2 x 3 (x = 0: two rows of the window)
+        assert np.array_equal(rules.box_sum(np.ones((4, 6)), 1)[0], [4, 6, 6, 6, 6, 4])
