@@ -30,7 +30,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.loading import load_scenario, with_overrides
 from sim.model import ClusterModel
-from sim.plots import ZONE_EDGE, ZONE_FILL, stage_color
+from sim.plots import ZONE_EDGE, ZONE_FILL, _jitter, stage_color
 from sim.scenario import Scenario
 
 SCENARIO_ENV = "CLUSTERSIM_SCENARIO"
@@ -229,11 +229,11 @@ def model_params(scenario: Scenario, path: Path) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------- components
-@solara.component
-def CountyMap(model: DashboardModel):
+def county_figure(model: ClusterModel) -> Figure:
     """Zones as coloured blocks, free standard plant as grey cells, firms as dots coloured by
-    stage (sized by workers, spread inside their cell). Tailors are not drawn."""
-    update_counter.get()
+    stage (sized by workers, spread inside their cell). Tailors are not drawn. The cells and the
+    firms' places within them follow sim.plots.county_map: cell (x, y) spans [x, x+1] x [y, y+1]
+    and a firm sits at its cell's corner plus sim.plots' fixed per-firm offset."""
     county, chain = model.county, model.chain
     W, H = county.width, county.height
     fig = Figure(figsize=(7.0, 5.0), layout="constrained")
@@ -242,7 +242,7 @@ def CountyMap(model: DashboardModel):
         x, y, w, h = z.rect
         ax.add_patch(
             Rectangle(
-                (x - 0.5, y - 0.5),
+                (x, y),
                 w,
                 h,
                 facecolor=ZONE_FILL.get(z.kind, "none"),
@@ -251,16 +251,17 @@ def CountyMap(model: DashboardModel):
                 zorder=0,
             )
         )
-        ax.text(x - 0.5, y + h - 0.4, z.name, fontsize=8, va="bottom", color="#222222", zorder=3)
+        ax.text(x, y + h + 0.1, z.name, fontsize=8, va="bottom", color="#222222", zorder=3)
     px, py = np.nonzero(model.world.plant > 0)
     if px.size:
-        ax.scatter(px, py, marker="s", s=40, color="#bbbbbb", alpha=0.7, linewidths=0, zorder=1)
+        ax.scatter(
+            px + 0.5, py + 0.5, marker="s", s=40, color="#bbbbbb", alpha=0.7, linewidths=0, zorder=1
+        )
     firms = model.firms.to_list()
     if firms:
         ids = np.array([f.unique_id for f in firms])
-        xy = np.array([f.xy for f in firms], dtype=float)
-        jitter = np.random.default_rng(0).uniform(-0.35, 0.35, size=(int(ids.max()) + 1, 2))
-        xy += jitter[ids]  # fixed per firm, so a firm does not move between frames
+        # sim.plots' offset within the cell: fixed per firm, so it keeps its place
+        xy = np.array([f.xy for f in firms], dtype=float) + _jitter(ids)
         stage = np.array([f.stage for f in firms])
         workers = np.array([f.workers for f in firms], dtype=float)
         colours = np.array([stage_color(s) for s in chain.stages])[stage]
@@ -288,15 +289,22 @@ def CountyMap(model: DashboardModel):
         title_fontsize=8,
         frameon=False,
     )
-    ax.set_xlim(-0.5, W - 0.5)
-    ax.set_ylim(-0.5, H - 0.5)
+    ax.set_xlim(0, W)
+    ax.set_ylim(0, H)
     ax.set_aspect("equal")
     ax.set_xlabel("x (cells)")
     ax.set_ylabel("y (cells)")
     ax.set_title(
         f"County, month {model.month}: {len(firms)} firms (dot size ~ workers)", fontsize=10
     )
-    solara.FigureMatplotlib(fig, format="png", bbox_inches="tight")
+    return fig
+
+
+@solara.component
+def CountyMap(model: DashboardModel):
+    """The county map (`county_figure`), redrawn at every step."""
+    update_counter.get()
+    solara.FigureMatplotlib(county_figure(model), format="png", bbox_inches="tight")
 
 
 def _million(v: float) -> str:

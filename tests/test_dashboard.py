@@ -124,6 +124,53 @@ def test_knobs_are_scenario_overrides():
     assert m.run_seed == m.spec.run.seed + 2
 
 
+def test_map_draws_cells_and_firms_as_sim_plots_does():
+    """The dashboard's map and sim.plots.county_map of the same run at the same month: the same
+    axes limits, zone rectangles and firm positions (cell (x, y) spans [x, x+1], each firm at
+    sim.plots' fixed offset within it)."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.patches import Rectangle
+
+    from sim.dashboard import DashboardModel, county_figure
+    from sim.plots import county_map
+    from sim.run import RunResult
+
+    model = DashboardModel(scenario_path=str(ROOT / "scenarios/baseline.yaml"))
+    for _ in range(3):
+        model.step()
+    result = RunResult(
+        timeseries=model.datacollector.get_model_vars_dataframe().reset_index(drop=True),
+        firms=model.firm_table(),
+        scenario=model.spec,
+        seed=model.run_seed,
+        engine="mesa",
+    )
+    ours = county_figure(model).axes[0]
+    theirs = county_map(result, month=model.month).axes[0]
+    assert ours.get_xlim() == theirs.get_xlim() and ours.get_ylim() == theirs.get_ylim()
+
+    def zones(ax) -> list[tuple]:
+        return sorted(
+            (p.get_x(), p.get_y(), p.get_width(), p.get_height())
+            for p in ax.patches
+            if isinstance(p, Rectangle)
+        )
+
+    assert zones(ours) == zones(theirs) and zones(ours)
+
+    def firms(ax, zorder: float):
+        (dots,) = [
+            c for c in ax.collections if isinstance(c, PathCollection) and c.zorder == zorder
+        ]
+        return sorted(map(tuple, dots.get_offsets().tolist()))
+
+    mine = firms(ours, 2)
+    assert len(mine) == len(model.firms) > 0
+    assert mine == firms(theirs, 3)
+    cells = {tuple(f.xy) for f in model.firms}
+    assert all((int(x), int(y)) in cells for x, y in mine)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
