@@ -192,6 +192,8 @@ class VectorModel:
         self._zone_policy = self.gov.zone_policy(0)
         self._box_flat = self._boxes[: S * N]
         self._box_z = self._boxes[S * N : 2 * S * N]  # the same sums with the cells in zone order
+        # the world reads and writes the engine's sums: `World` recomputes `box` in place, never
+        # rebinds it (tests/test_vector_measures.py checks that the view stays one)
         world.box = self._box_flat.reshape(S, W, H)
         world._box_stale = False
 

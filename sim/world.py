@@ -63,7 +63,9 @@ class World:
         self.plant_built = np.zeros(W * H)  # m2 ever built per flat cell
         self.counts = np.zeros((S, W, H))  # living firms by stage and cell
         self.zone_counts = np.zeros((S, self.county.n_zones))  # anchor-weighted, for location
-        self.box = np.zeros((S, W, H))  # neighbourhood sums of `counts`
+        # neighbourhood sums of `counts`; always updated in place, never rebound, because the
+        # vector engine makes it a view of its own buffer (VectorModel.__init__)
+        self.box = np.zeros((S, W, H))
         self._box_stale = False
         self.radius = scenario.behaviour.externalities.radius
         self.base_rent_grid = self.county.base_rent[self.county.zone_of_cell]
@@ -136,9 +138,9 @@ class World:
 
     def neighbourhoods(self) -> np.ndarray:
         """Neighbourhood sums of the firm counts (`rules.box_sum`), recomputed only after batch
-        changes."""
+        changes, into the same array (`box` may be a view another engine holds)."""
         if self._box_stale:
-            self.box = rules.box_sum(self.counts, self.radius, self.bands)
+            self.box[...] = rules.box_sum(self.counts, self.radius, self.bands)
             self._box_stale = False
         return self.box
 

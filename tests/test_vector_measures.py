@@ -100,10 +100,29 @@ def test_kept_counts_and_neighbourhoods_match_a_recount():
         box = rules.box_sum(m.world.counts, m.world.radius).reshape(S, N)
         assert np.array_equal(m._box_flat.reshape(S, N), box)
         assert np.array_equal(m._box_z.reshape(S, N), box[:, m._zone_order])
+        # the world's sums are the engine's buffer, not a copy that could drift
+        assert np.shares_memory(m.world.box, m._boxes)
         assert np.array_equal(
             np.bincount(m.village[m.status != AWAY], minlength=m.home_count.size), m.home_count
         )
         assert np.array_equal(np.bincount(m.status, minlength=4), m.status_counts)
+
+
+def test_the_world_recomputes_its_sums_into_the_vector_engines_buffer():
+    """`World.neighbourhoods` writes a recompute into `world.box` in place, so a view of the
+    engine's buffer stays one: the two engines' state cannot split."""
+    m = VectorModel(small("combined", **{"run.months": 6}), seed=2)
+    for _ in range(6):
+        m.step()
+    view = m.world.box
+    expect = m._box_flat.copy()
+    m._box_flat[:] = -1.0  # spoil the buffer, then make the world recompute it
+    m.world._box_stale = True
+    assert m.world.neighbourhoods() is view and np.shares_memory(m.world.box, m._boxes)
+    assert np.array_equal(m._box_flat, expect)
+    m.world.environment(m.month, m.env, np.random.default_rng(0))  # box_fresh=False recomputes
+    assert m.world.box is view and m.env.box is view
+    assert np.array_equal(m._box_flat, expect)
 
 
 @pytest.mark.parametrize("plant_only", [False, True])
