@@ -1,7 +1,15 @@
-"""Monthly measures, computed the same way for both engines from plain arrays.
+"""Monthly measures: the timeseries columns (`columns`), from plain arrays.
 
-An engine hands over a `Snapshot` of its state at the end of a month; `monthly_measures` turns it
-into one row of the timeseries (one column per measure). Column names are listed in `columns`.
+Two paths, with the same formulas (those of `sim.metrics`):
+
+* the Mesa engine hands over a `Snapshot` of its state at the end of each month, and
+  `monthly_measures` turns it into one row of the timeseries;
+* the vector engine records, at the end of each month, only the small aggregates the measures
+  need (`MonthLog.record`), and `MonthLog.frame` computes every column for all months at once,
+  along a month axis.
+
+tests/test_vector_measures.py checks that the two paths agree month by month (to float
+round-off), with `monthly_measures` on a `Snapshot` of the vector engine as the oracle.
 """
 
 from __future__ import annotations

@@ -826,7 +826,9 @@ class VectorModel:
         return self._row[1]
 
     def snapshot(self) -> Snapshot:
-        """End-of-month state as a `Snapshot` (for `sim.measures.monthly_measures`)."""
+        """End-of-month state as a `Snapshot`, for `sim.measures.monthly_measures`. The engine
+        itself does not use it (its measures come from `MonthLog`): it is the oracle of
+        tests/test_vector_measures.py, which checks `MonthLog.frame` against the Mesa path."""
         f = self.firms
         a = self._alive()
         return Snapshot(
