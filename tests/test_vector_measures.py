@@ -9,10 +9,11 @@ import math
 import numpy as np
 import pytest
 
+import sim
 from sim import rules
 from sim.measures import AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME, monthly_measures
 from sim.vector import VectorModel, _bernoulli_positions
-from tests.conftest import small
+from tests.conftest import SCENARIOS, small
 from tests.test_model import TIGHT
 
 
@@ -26,11 +27,32 @@ def _same_row(a: dict, b: dict) -> None:
             assert x == pytest.approx(y, rel=1e-9, abs=1e-9), k
 
 
-@pytest.mark.parametrize("name,extra", [("baseline", {}), ("combined", TIGHT)])
-def test_month_axis_measures_match_monthly_measures(name, extra):
-    m = VectorModel(small(name, **{"run.months": 30, **extra}), seed=5)
+def _edge(name: str, **extra):
+    """A benchmark scenario of scenarios/benchmarks/ (small, short)."""
+    return sim.load_scenario(SCENARIOS / "benchmarks" / f"{name}.yaml", extra)
+
+
+MEASURE_CASES = {
+    "baseline": lambda: small("baseline", **{"run.months": 30}),
+    "combined": lambda: small("combined", **{"run.months": 30, **TIGHT}),
+    "no_policy": lambda: small("no_policy", **{"run.months": 24}),
+    # one stage, no IO links (completeness and sourcing NaN), firms without workers (EG, HHI and
+    # LQ NaN), two zones that fill the grid
+    "arthur_urn": lambda: _edge("arthur_urn", **{"run.months": 24}),
+    # no tailors at all, local workers only, a zone "rest"
+    "dartboard": lambda: _edge("dartboard", **{"run.months": 24}),
+    # tailors but no firms ever: every firm measure empty
+    "cascade": lambda: _edge("cascade", **{"run.months": 24, "population.tailors": 1000}),
+}
+
+
+@pytest.mark.parametrize("case", list(MEASURE_CASES))
+def test_month_axis_measures_match_monthly_measures(case):
+    scenario = MEASURE_CASES[case]()
+    months = scenario.run.months
+    m = VectorModel(scenario, seed=5)
     rows = [monthly_measures(m.snapshot(), m.world, m.initial_employment)]
-    for _ in range(30):
+    for _ in range(months):
         m.step()
         rows.append(monthly_measures(m.snapshot(), m.world, m.initial_employment))
         _same_row(m.current, rows[-1])
