@@ -3,12 +3,16 @@
 Starts `python -m sim dashboard` on a free loopback port, loads the page, moves a lever slider,
 rebuilds the model (Reset), steps it and checks that the readout, the map and the plots change.
 Screenshots are saved under the test's tmp dir (or $CLUSTERSIM_SCREENSHOTS when set).
+
+Without a Chromium the browser test skips, unless $CLUSTERSIM_REQUIRE_BROWSER is set (CI sets it
+in .ci/run): then it fails, so CI cannot pass without having driven the page.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,7 +24,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_BROWSER = "CLUSTERSIM_REQUIRE_BROWSER"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -33,10 +38,24 @@ CHROMIUM_ARGS = [
 ]
 STEPS = 3
 
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)",
-)
+
+def _browser_required() -> bool:
+    return os.environ.get(REQUIRE_BROWSER, "") not in ("", "0")
+
+
+def _unavailable(reason: str) -> None:
+    """Fail when $CLUSTERSIM_REQUIRE_BROWSER is set (CI), skip otherwise."""
+    if _browser_required():
+        pytest.fail(f"{reason} (and ${REQUIRE_BROWSER} is set, so this is a failure)")
+    pytest.skip(reason)
+
+
+def find_chromium() -> Path | None:
+    """The `chromium` on PATH, else Debian's /usr/bin/chromium, else None."""
+    found = shutil.which("chromium")
+    if found:
+        return Path(found)
+    return DEBIAN_CHROMIUM if DEBIAN_CHROMIUM.exists() else None
 
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
@@ -187,7 +206,19 @@ def _solara_assets() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def chromium() -> Path:
+    found = find_chromium()
+    if found is None:
+        _unavailable(
+            "the browser test needs a Chromium: none on PATH nor at /usr/bin/chromium "
+            "(apt-get install chromium; .ci/run does)"
+        )
+    return found
+
+
+@pytest.fixture(scope="module")
+def server(chromium, tmp_path_factory):
+    """The dashboard served on a free loopback port (only once a browser is known to exist)."""
     _solara_assets()
     port = _free_port()
     log = (tmp_path_factory.mktemp("dashboard") / "server.log").open("w")
@@ -233,14 +264,13 @@ def _readout(page) -> str:
     return page.locator(".fiscal-head").inner_text()
 
 
-@needs_chromium
-def test_dashboard_sliders_step_map_and_plots(server, tmp_path):
+def test_dashboard_sliders_step_map_and_plots(chromium, server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     shots = Path(os.environ.get("CLUSTERSIM_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1500})
             page.set_default_timeout(60_000)
