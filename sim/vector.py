@@ -168,7 +168,10 @@ class VectorModel:
         self._anchor_weight = b.outside_investment.anchor_weight
         self._cell_plant = math.exp(b.location.cell_plant)
         # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k], the
-        # agglomeration unit folded in (rules.cell_weights, fused into one matrix product)
+        # agglomeration unit folded in. This is an engine copy of rules.cell_weights (with the
+        # power and the plant factor applied in _choose_cells), fused into one matrix product;
+        # tests/test_vector_measures.py::test_batched_location_choice_has_the_world_probabilities
+        # guards it against World.cell_weights, at agglomeration unit 1 and 5
         own = np.ones((S, S)) if b.location.count_all_stages else np.eye(S)
         coef = own + b.location.linkage_weight * self.chain.linked
         self._mass_coef = coef / b.agglomeration_unit

@@ -12,6 +12,7 @@ import pytest
 import sim
 from sim import rules
 from sim.measures import AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME, monthly_measures
+from sim.scaling import scale_overrides
 from sim.vector import VectorModel, _bernoulli_positions
 from tests.conftest import SCENARIOS, small
 from tests.test_model import TIGHT
@@ -147,11 +148,24 @@ def test_the_world_recomputes_its_sums_into_the_vector_engines_buffer():
     assert np.array_equal(m._box_flat, expect)
 
 
+def _plants(scale: int):
+    """The plants scenario at test size, or scaled `scale` times by `scale_overrides` (which
+    multiplies the agglomeration unit by the same factor)."""
+    base = small("plants", **{"run.months": 24})
+    if scale == 1:
+        return base
+    grown = scale_overrides(base, scale * base.population.tailors)
+    return small("plants", **{**grown, "run.months": 24})
+
+
+@pytest.mark.parametrize("scale", [1, 5])
 @pytest.mark.parametrize("plant_only", [False, True])
-def test_batched_location_choice_has_the_world_probabilities(plant_only):
+def test_batched_location_choice_has_the_world_probabilities(plant_only, scale):
     """The batched inverse-CDF draw of `_choose_cells` against the probabilities of
-    `World.zone_weights` x `World.cell_weights` (the functions the Mesa engine uses)."""
-    m = VectorModel(small("plants", **{"run.months": 24}), seed=3)
+    `World.zone_weights` x `World.cell_weights` (the functions the Mesa engine uses), at
+    agglomeration unit 1 and 5 (the engine folds the unit into `_mass_coef`)."""
+    m = VectorModel(_plants(scale), seed=3)
+    assert m.spec.behaviour.agglomeration_unit == scale
     for _ in range(24):
         m.step()
     m._zone_policy = m.gov.zone_policy(m.month)
