@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import sim
 from sim import rules
@@ -95,6 +96,9 @@ def test_bernoulli_positions_are_bernoulli():
         pos = _bernoulli_positions(g, n, q)
         assert (np.diff(pos) > 0).all() and (pos >= 0).all() and (pos < n).all()
         hits[pos] += 1
+    # the total is Binomial(2e6, 0.01): mean 20,000, sd sqrt(2e6 x 0.01 x 0.99) = 140.7, so
+    # rel=0.03 (600) is 4.3 sd (two-sided p = 2e-5); the difference of the halves has the same
+    # sd, and rel=0.06 of a half (600) is again 4.3 sd
     assert hits.sum() == pytest.approx(40 * n * q, rel=0.03)
     assert hits[: n // 2].sum() == pytest.approx(hits[n // 2 :].sum(), rel=0.06)
     assert _bernoulli_positions(g, n, 0.0).size == 0
@@ -181,6 +185,14 @@ def test_batched_location_choice_has_the_world_probabilities(plant_only, scale):
             cells, cw = world.cell_weights(int(s), z, need, plant_only)
             p[cells] = zw[z] / zw.sum() * cw / cw.sum()
         got = m._choose_cells(np.full(draws, s), 0, np.array([need]), plant_only, g)
-        freq = np.bincount(got, minlength=county.n_cells) / draws
-        assert np.abs(freq - p).max() < 5 * np.sqrt(p.max() / draws) + 1e-12
-        assert (freq[p == 0] == 0).all()
+        hits = np.bincount(got, minlength=county.n_cells)
+        assert (hits[p == 0] == 0).all()
+        # each cell's count is Binomial(draws, p): it must lie in its central interval of
+        # probability at least 1 - ALPHA / cells (Bonferroni over the cells with p > 0), so that
+        # with the right probabilities the whole check fails with probability at most
+        # ALPHA = 1e-3 (tighter in every cell than the former 5 x sqrt(max p / draws))
+        pos = p > 0
+        tail = 1e-3 / pos.sum() / 2
+        lo = stats.binom.ppf(tail, draws, p[pos])
+        hi = stats.binom.isf(tail, draws, p[pos])
+        assert ((hits[pos] >= lo) & (hits[pos] <= hi)).all(), (s, np.abs(hits / draws - p).max())
