@@ -160,7 +160,9 @@ class VectorModel:
         sizes = np.array([c.size for c in county.cells_of_zone], dtype=np.int64)
         self._zone_end = np.cumsum(sizes)
         self._zone_start = self._zone_end - sizes
-        self._zones_filled = bool((sizes > 0).all())
+        # every zone has a cell: validation takes zones of width and height >= 1 that do not
+        # overlap, and `rest` exists only if some cell is left (sim.space.build_county)
+        assert (sizes > 0).all(), "a zone without cells"
         self._zone_size = sizes
         self._zone_of_pos = self._zone_flat[self._zone_order]  # zone of each zone-order position
         self._plant_flat = world.plant.reshape(-1)  # views: the world updates them in place
@@ -392,12 +394,7 @@ class VectorModel:
         zc = world.zone_counts
         same = zc.sum(axis=0) if loc.count_all_stages else zc[gs]
         plant = self._plant_flat[self._zone_order]  # cells in zone order from here on
-        if self._zones_filled:
-            zone_max = np.maximum.reduceat(plant, self._zone_start)
-        else:
-            zone_max = np.array(
-                [self._plant_flat[c].max(initial=0.0) for c in county.cells_of_zone]
-            )
+        zone_max = np.maximum.reduceat(plant, self._zone_start)  # every zone has a cell
         zplant = ((gn[:, None] > 0) & (zone_max >= gn[:, None])).astype(float)
         zw = rules.zone_weights(
             county.area,
@@ -421,7 +418,7 @@ class VectorModel:
         cdf = cdf[gi]
         zone = np.minimum((cdf <= (u_zone * cdf[:, -1])[:, None]).sum(axis=1), Z - 1)
         # cells, in zone order, of the zones drawn only (entrants mostly pick a few small zones)
-        drawn = (np.bincount(zone, minlength=Z) > 0) & (self._zone_size > 0)
+        drawn = np.bincount(zone, minlength=Z) > 0
         sizes = np.where(drawn, self._zone_size, 0)
         end = sizes.cumsum()
         start = end - sizes  # of each drawn zone, among the columns
