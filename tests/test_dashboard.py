@@ -198,9 +198,15 @@ def _free_port() -> int:
 
 def _solara_assets() -> None:
     """The page's scripts come through Solara's CDN cache: fill it from npm where it lacks them
-    (the script does nothing when they are there)."""
+    (the script does nothing when they are there). Never installs system packages from here
+    (--no-install): without npm and the assets, the test skips, or fails under
+    $CLUSTERSIM_REQUIRE_BROWSER; .ci/run installs npm and fills the cache before the tests."""
     script = ROOT / ".ci" / "solara-assets.sh"
-    done = subprocess.run(["bash", str(script), sys.executable], capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", str(script), "--no-install", sys.executable], capture_output=True, text=True
+    )
+    if done.returncode == 4:  # npm missing
+        _unavailable(done.stderr.strip())
     if done.returncode != 0:
         pytest.fail(f"could not fetch Solara's page assets ({script}):\n{done.stderr}")
 
