@@ -10,6 +10,7 @@ in .ci/run): then it fails, so CI cannot pass without having driven the page.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -226,39 +227,64 @@ def chromium() -> Path:
 def server(chromium, tmp_path_factory):
     """The dashboard served on a free loopback port (only once a browser is known to exist)."""
     _solara_assets()
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("dashboard") / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: the server and `solara run` under it
-    )
-    url = f"http://127.0.0.1:{port}/"
+    folder = tmp_path_factory.mktemp("dashboard")
+    # _free_port's port may be taken again before the server binds it: then try once more
+    for attempt in (1, 2):
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}/"
+        log_path = folder / f"server-{attempt}.log"
+        proc = _start_server(port, log_path)
+        try:
+            answered = _wait_for(url, proc, timeout=60)
+        except BaseException:
+            _stop_server(proc)
+            raise
+        if answered:
+            break
+        _stop_server(proc)
+        output = log_path.read_text()
+        if attempt == 1 and "address already in use" in output:
+            continue
+        pytest.fail(f"dashboard server did not answer at {url}:\n{output}")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                output = Path(log.name).read_text()
-                pytest.fail(f"dashboard server did not answer at {url}:\n{output}")
-            time.sleep(0.3)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        _stop_server(proc)
+
+
+def _start_server(port: int, log_path: Path) -> subprocess.Popen:
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sim", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, whatever runs under it
+        )
+
+
+def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> bool:
+    """True once `url` answers 200; False when the server exits or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def _stop_server(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _images(page) -> list[str]:
@@ -271,6 +297,7 @@ def _readout(page) -> str:
 
 
 def test_dashboard_sliders_step_map_and_plots(chromium, server, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
     shots = Path(os.environ.get("CLUSTERSIM_SCREENSHOTS") or tmp_path)
@@ -310,11 +337,18 @@ def test_dashboard_sliders_step_map_and_plots(chromium, server, tmp_path):
                 page.get_by_role("button", name="Step").click()
                 expect(page.locator("#month-readout")).to_have_text(f"Month {month} of 120")
                 seconds.append(time.perf_counter() - t0)
-            # the figures arrive with the readout, in the same render; give them a moment
-            page.wait_for_function(
-                "n => Array.from(document.querySelectorAll('main img')).length === n", arg=5
-            )
-            page.wait_for_timeout(500)
+            # the figures arrive with the readout, in the same render: wait until every one
+            # differs from before (or 30 s pass; the asserts below then say which did not)
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_function(
+                    """before => {
+                        const now = Array.from(document.querySelectorAll('main img'));
+                        return now.length === before.length
+                            && now.every((img, i) => img.src !== before[i]);
+                    }""",
+                    arg=before,
+                    timeout=30_000,
+                )
             after = _images(page)
             page.screenshot(path=shots / "2-stepped.png", full_page=True)
             timing = page.locator("#step-timing").inner_text()
