@@ -794,7 +794,9 @@ class VectorModel:
         a = self._alive()
         world, gov = self.world, self.gov
         S, Z = self.chain.n, self.county.n_zones
-        st, zn = c["stage"][a], c["zone"][a]
+        # int64 before the arithmetic: stage and zone are int16, and st * Z + zn would wrap in
+        # int16 once stages x zones passes 32,767 (NumPy 2 keeps the array dtype)
+        st, zn = c["stage"][a].astype(np.int64), c["zone"][a].astype(np.int64)
         tl = c["tailors"][a]
         wk = tl + c["locals"][a]
         wf = wk.astype(float)
