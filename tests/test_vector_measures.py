@@ -14,7 +14,7 @@ import sim
 from sim import rules
 from sim.measures import AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME, monthly_measures
 from sim.scaling import scale_overrides
-from sim.vector import VectorModel, _bernoulli_positions
+from sim.vector import _SETTLE_EVERY, _WRAP, VectorModel, _bernoulli_positions
 from tests.conftest import SCENARIOS, small
 from tests.test_model import TIGHT
 
@@ -86,6 +86,60 @@ def test_lazy_savings_and_months_jobless_follow_the_statuses():
         jobless = np.where(stay & (m.since != m.month % (1 << 16)), jobless + 1, 0)
         assert np.array_equal(m.jobless[stay], jobless[stay])
     assert (m.status == AWAY).any() and (m.status == EMPLOYED_HOME).any()
+
+
+def test_lazy_savings_survive_the_settle_and_the_wrap_of_since():
+    """`since` holds the month modulo 2^16 and savings are settled every 2^15 months
+    (`_settle_all`), so a saving tailor's elapsed months never wrap. Quiet stretches (months in
+    which nobody changes status: the clock moves, the state does not) take the run to month
+    2^15 and then past 2^16, where the month wraps to 0 and a settle falls; around both, months
+    are stepped and checked against a plain account. A tailor away since month 0 has been away
+    for more than 2^16 months by the end: without the settle at 2^15 its savings would be off by
+    2^16 months of saving."""
+    m = VectorModel(small("baseline"), seed=4)
+    saved = m._saved
+    savings = m.savings.copy()
+    jobless = np.zeros(m.status.size, dtype=np.int64)  # the true count, never wrapped
+
+    def quiet(months: int) -> None:
+        nonlocal savings, jobless
+        assert (m.month + months) // _SETTLE_EVERY == m.month // _SETTLE_EVERY  # no settle
+        m.month += months
+        savings = savings + saved[m.status] * months
+        jobless = np.where(m.status == UNEMPLOYED_HOME, jobless + months, 0)
+        assert np.allclose(m.savings, savings, rtol=1e-12, atol=1e-6)
+
+    def step(months: int) -> None:
+        nonlocal savings, jobless, always_away
+        for _ in range(months):
+            status = m.status.copy()
+            m.step()
+            expect = savings + saved[status]
+            changed = ~np.isclose(m.savings, expect, rtol=1e-12, atol=1e-6)
+            assert (m.status[changed] == ENTREPRENEUR).all()  # founders pay equity
+            assert (m.savings[changed] < expect[changed]).all()
+            savings = m.savings.copy()
+            always_away &= m.status == AWAY
+            stay = (status == UNEMPLOYED_HOME) & (m.status == UNEMPLOYED_HOME)
+            jobless = np.where(stay & (m.since != m.month % _WRAP), jobless + 1, 0)
+            # months jobless are read modulo 2^16 (documented): compare where they fit
+            fits = stay & (jobless < _WRAP)
+            assert np.array_equal(m.jobless[fits], jobless[fits])
+            if m.month % _SETTLE_EVERY == 0:  # every saving tailor was settled this month
+                settled = saved[m.status] != 0
+                assert (m.since[settled] == m.month % _WRAP).all()
+
+    always_away = m.status == AWAY
+    step(3)
+    quiet(_SETTLE_EVERY - 3 - m.month)
+    step(6)  # through month 2^15: a settle
+    quiet(_WRAP - 3 - m.month)
+    step(6)  # through month 2^16: `since` wraps to 0, and a settle
+    assert m.month > _WRAP
+    still = always_away  # away since month 0, over 2^16 months ago
+    assert still.sum() > 0
+    assert np.allclose(m.savings[still], savings[still], rtol=1e-12)
+    assert (m.savings[still] > saved[AWAY] * _WRAP).all()
 
 
 def test_bernoulli_positions_are_bernoulli():
