@@ -287,6 +287,41 @@ def _stop_server(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def test_cli_server_dies_with_its_process(tmp_path):
+    """`python -m sim dashboard`, run from outside the project with no scenario (the default
+    does not depend on the working directory): SIGTERM to the process it started stops the
+    server, leaving nothing behind in its process group."""
+    port = _free_port()
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        assert _wait_for(url, proc, timeout=60), log_path.read_text()
+        proc.send_signal(signal.SIGTERM)  # the process only, not its group
+        proc.wait(timeout=20)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)  # anything left in the group?
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"the dashboard server outlived its process:\n{log_path.read_text()}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def _images(page) -> list[str]:
     """The src of every figure in the main area (the map first, then the four plots)."""
     return page.locator("main img").evaluate_all("els => els.map(e => e.src)")
