@@ -87,25 +87,27 @@ def test_firm_arrays_grow_without_losing_firms():
 def test_helpers():
     keys = np.array([3, 1, 3, 3, 1])
     assert _cumulative_within(keys, np.array([1.0, 2, 3, 4, 5])).tolist() == [0, 0, 1, 4, 2]
-    ranks = _rank_within_groups(np.array([0, 1, 0, 0, 1]), np.array([50, 10, 20, 90, 30]))
+    ranks = _rank_within_groups(np.array([0, 1, 0, 0, 1]), np.array([0.5, 0.1, 0.2, 0.9, 0.3]))
     assert ranks.tolist() == [1, 0, 0, 2, 1]
 
 
 def test_ranks_within_groups_are_exact():
-    top = (1 << 32) - 1
-    # the largest key stays in its group, and large groups keep every bit of the key (a float
-    # group + key in [0, 1) rounded both)
-    for base in (0, 1 << 20, (1 << 31) - 2):
+    top = np.nextafter(1.0, 0.0)  # the largest uniform below 1
+    # the largest key stays in its group (a float group + key carried it into the next group)
+    for base in (0, 1, 1 << 20, (1 << 31) - 2):
         groups = np.array([base, base + 1, base, base + 1])
-        ranks = _rank_within_groups(groups, np.array([top, 0, top - 1, 1], dtype=np.uint32))
+        ranks = _rank_within_groups(groups, np.array([top, 0.0, top - 2.0**-30, 2.0**-30]))
         assert ranks.tolist() == [1, 0, 0, 1]
+    # keys 2^-25 apart are told apart in the largest groups (a float sum kept 21 bits there)
+    # (both orders of a pair: whatever order a sort gives tied sums, one pair comes out wrong)
+    big = np.full(4, (1 << 31) - 2)
+    ranks = _rank_within_groups(big, np.array([0.5 + 2.0**-25, 0.5, 0.25, 0.25 + 2.0**-26]))
+    assert ranks.tolist() == [3, 2, 0, 1]
     g = np.random.default_rng(7)
     groups = g.integers(0, 50, 5000) * 40_000_000  # groups far beyond 2^20
-    keys = g.integers(0, 1 << 32, 5000, dtype=np.uint32)
-    ranks = _rank_within_groups(groups, keys)
+    keys = g.random(groups.size)
     order = np.lexsort((keys, groups))
-    expect = np.empty(5000, dtype=np.int64)
     sg = groups[order]
-    first = np.searchsorted(sg, sg)  # where each sorted element's group starts
-    expect[order] = np.arange(5000) - first
-    assert np.array_equal(ranks, expect)
+    expect = np.empty(groups.size, dtype=np.int64)
+    expect[order] = np.arange(groups.size) - np.searchsorted(sg, sg)  # minus its group's start
+    assert np.array_equal(_rank_within_groups(groups, keys), expect)
