@@ -617,6 +617,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def add_sensitivity_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Register `sensitivity SPEC.yaml [--out DIR] [--workers N] [--scheduler ADDR] [--restart]
     [--outcomes M ...] [--month M] [--quiet]`."""
+    from sim.sweep import add_execution_args
+
     p = subparsers.add_parser(
         "sensitivity",
         help="run a Sobol or Morris sweep and analyse it (Sobol indices, elementary effects)",
@@ -625,23 +627,7 @@ def add_sensitivity_commands(subparsers: Any) -> argparse.ArgumentParser:
         "at the horizon (or --month), averaged over the replicates of each design point. Exit "
         "status: 0 done, 1 some runs failed (rerun to retry), 2 bad input.",
     )
-    p.add_argument("sweep", help="sweep YAML file with design kind sobol or morris")
-    p.add_argument("--out", default=None, help="results folder (default results/NAME)")
-    p.add_argument(
-        "--workers", type=int, default=1, help="local worker processes (1: in this process)"
-    )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on Dask: tcp://host:port of a scheduler, or 'local' for a LocalCluster "
-        "of --workers processes",
-    )
-    p.add_argument(
-        "--restart",
-        action="store_true",
-        help="discard the runs already in --out (needed when the sweep file changed)",
-    )
+    add_execution_args(p, "sweep YAML file with design kind sobol or morris")
     p.add_argument(
         "--outcomes",
         nargs="+",

@@ -375,7 +375,16 @@ def add_sweep_commands(subparsers: Any) -> argparse.ArgumentParser:
         description="Run the sweep file's runs, storing each as it finishes; rerunning the same "
         "command resumes. Exit status: 0 all runs ok, 1 some runs failed (recorded), 2 bad input.",
     )
-    p.add_argument("sweep", help="sweep YAML file (see scenarios/sweeps/)")
+    add_execution_args(p, "sweep YAML file (see scenarios/sweeps/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+    return p
+
+
+def add_execution_args(p: argparse.ArgumentParser, file_help: str) -> None:
+    """The arguments of every command that runs a sweep file (sweep, sensitivity): the file,
+    where its results go and what runs them."""
+    p.add_argument("sweep", help=file_help)
     p.add_argument("--out", default=None, help="results folder (default results/NAME)")
     p.add_argument(
         "--workers", type=int, default=1, help="local worker processes (1: in this process)"
@@ -392,9 +401,6 @@ def add_sweep_commands(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="discard the runs already in --out (needed when the sweep file changed)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_sweep)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
