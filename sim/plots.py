@@ -1022,6 +1022,7 @@ def animate_map(
         draw(frames[-1])
         fig.canvas.draw()
         fig.set_layout_engine("none")
+
         def write(tmp: Path) -> None:
             with writer.saving(fig, str(tmp), dpi):
                 for m in frames:
