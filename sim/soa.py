@@ -20,6 +20,7 @@ FIRM_FIELDS: dict[str, tuple[type | np.dtype, float]] = {
     "anchor": (np.bool_, False),
     "owner": (np.int64, -1),  # tailor index of a returnee founder, else -1
     "tailors": (np.int32, 0),  # tailor employees
+    "first_staff": (np.int32, -1),  # head of the firm's list of tailor employees, -1 if none
     "locals": (np.int32, 0),  # local employees
     "target": (np.int32, 0),
     "capital": (np.float64, 0.0),
@@ -61,8 +62,9 @@ class Table:
         else:
             super().__setattr__(name, value)
 
-    def append(self, count: int, **values) -> np.ndarray:
-        """Add `count` rows (given columns set, others at their defaults); return their slots."""
+    def reserve(self, count: int) -> int:
+        """Take `count` more slots, at their defaults (growing the arrays if needed); return
+        the first. The caller fills them."""
         if self.n + count > self.capacity:
             new = max(2 * self.capacity, self.n + count)
             for k, (t, d) in self.fields.items():
@@ -71,8 +73,12 @@ class Table:
                 self.cols[k] = grown
             self.capacity = new
         start = self.n
-        cols = self.cols
-        for k, v in values.items():
-            cols[k][start : start + count] = v
         self.n += count
+        return start
+
+    def append(self, count: int, **values) -> np.ndarray:
+        """Add `count` rows (given columns set, others at their defaults); return their slots."""
+        start = self.reserve(count)
+        for k, v in values.items():
+            self.cols[k][start : start + count] = v
         return np.arange(start, start + count)

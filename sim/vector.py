@@ -26,7 +26,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from sim import rules
+from sim import kernels, rules
 from sim.government import LEVERS
 from sim.measures import (
     AWAY,
@@ -50,59 +50,6 @@ _WRAP = 1 << 16  # `since` holds the month modulo 2^16
 _SETTLE_EVERY = 1 << 15  # savings are settled for everyone this often, so elapsed never wraps
 
 
-def _rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """For each element, its rank by `keys` (uniforms in [0, 1)) among the elements of the same
-    group (integers in 0..2^31-1; here firm slots).
-
-    One argsort of the int64 `group * 2^32 + floor(key * 2^32)`: a group and its key occupy
-    separate bits, so no key can round into another group, whatever the group (a float
-    `group + key` kept only 52 - log2(group) bits of the key and could carry a key near 1 into
-    the next group). Keys that share their top 32 bits, which uniforms do with probability below
-    k^2 / 2^33 within a group of k, are ranked by position. `np.lexsort((keys, groups))` is
-    exact too but about 10 times slower at a million tailors; `Generator.integers` keys cost
-    more per call than uniforms at small populations.
-    """
-    k = groups.size
-    if k == 0:
-        return _EMPTY
-    key32 = (keys * 4294967296.0).astype(np.int64)  # exact: scaling by 2^32, then floor
-    order = ((groups.astype(np.int64) << 32) | key32).argsort()
-    sg = groups[order]
-    new = np.empty(k, dtype=bool)
-    new[0] = True
-    np.not_equal(sg[1:], sg[:-1], out=new[1:])
-    starts = new.nonzero()[0]
-    ends = np.empty_like(starts)
-    ends[:-1], ends[-1] = starts[1:], k
-    run_start = starts.repeat(ends - starts)
-    ranks = np.empty(k, dtype=np.int64)
-    ranks[order] = np.arange(k) - run_start
-    return ranks
-
-
-def _cumulative_within(keys: np.ndarray, amounts: np.ndarray) -> np.ndarray:
-    """For each element, the sum of `amounts` of the earlier elements with the same key."""
-    k = keys.size
-    out = np.zeros(k)
-    if k < 2:
-        return out
-    order = keys.argsort(kind="stable")
-    sk = keys[order]
-    new = np.empty(k, dtype=bool)
-    new[0] = True
-    np.not_equal(sk[1:], sk[:-1], out=new[1:])
-    if new.all():  # no key repeats: nothing comes before anything
-        return out
-    a = (np.zeros(k) + amounts)[order]
-    csum = a.cumsum() - a
-    starts = new.nonzero()[0]
-    ends = np.empty_like(starts)
-    ends[:-1], ends[-1] = starts[1:], k
-    base = csum[starts].repeat(ends - starts)
-    out[order] = csum - base
-    return out
-
-
 def _bernoulli_positions(g: np.random.Generator, n: int, q: float) -> np.ndarray:
     """The indices 0..n-1 that succeed in independent Bernoulli(q) trials, in increasing order.
 
@@ -115,12 +62,12 @@ def _bernoulli_positions(g: np.random.Generator, n: int, q: float) -> np.ndarray
         return (g.random(n) < q).nonzero()[0]
     mean = n * q
     m = int(mean + 6.0 * math.sqrt(mean) + 16)
-    # a gap of n or more already ends the range; capping it keeps the cumulative sums far from
-    # int64's limit when q is tiny (gaps of ~1/q would wrap around) and changes no position < n
-    pos = np.minimum(g.geometric(q, m), n).cumsum() - 1
-    while pos[-1] < n - 1:  # rare: more successes may fall in range
-        pos = np.concatenate([pos, pos[-1] + np.minimum(g.geometric(q, m), n).cumsum()])
-    return pos[: pos.searchsorted(n)]
+    parts = [kernels.positions_from_gaps(g.geometric(q, m), n)]
+    # rare: all m gaps stayed in range and short of its end, so more successes may follow
+    while parts[-1].size == m and parts[-1][-1] < n - 1:
+        base = parts[-1][-1] + 1
+        parts.append(kernels.positions_from_gaps(g.geometric(q, m), n - base) + base)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 class VectorModel:
@@ -152,6 +99,11 @@ class VectorModel:
         self.status = np.where(init.home, UNEMPLOYED_HOME, AWAY).astype(np.int8)
         self.since = np.zeros(n, dtype=np.uint16)  # month (mod 2^16) of the last status change
         self.employer = np.full(n, -1, dtype=np.int64)
+        # each firm's tailor employees as a doubly linked list (head in the firm column
+        # `first_staff`), so that layoffs and exits visit a firm's staff, not every tailor
+        assert n < 2**31, "staff lists index tailors with int32"
+        self._next_staff = np.full(n, -1, dtype=np.int32)
+        self._prev_staff = np.full(n, -1, dtype=np.int32)
         self._jobless = np.flatnonzero(init.home)  # the tailors jobless at home, kept per phase
         villages = scenario.population.villages
         self.village_size = np.bincount(self.village, minlength=villages)
@@ -267,22 +219,12 @@ class VectorModel:
         months = self._elapsed(np.arange(self.status.size))
         return np.where(self.status == UNEMPLOYED_HOME, months, 0)
 
-    def _set_status(self, who: np.ndarray, new: int, old: int | None = None) -> None:
-        """Tailors `who` (distinct) take status `new`: settle their savings, restart `since`.
-        `old` is their common status before, if known (saves a lookup)."""
-        if who.size == 0:
-            return
-        if old is None:
-            was = self.status[who]
-            self._savings[who] += self._saved[was] * self._elapsed(who)
-            self._counts -= np.bincount(was, minlength=4)
-        else:
-            if self._saves[old]:
-                self._savings[who] += self._saved[old] * self._elapsed(who)
-            self._counts[old] -= who.size
-        self.status[who] = new
-        self.since[who] = self.month % _WRAP
-        self._counts[new] += who.size
+    def _set_status(self, who: np.ndarray, new: int) -> None:
+        """Tailors `who` (distinct) take status `new`: settle their savings, restart `since`."""
+        kernels.set_status(
+            who, np.int8(new), self.status, self.since, self._savings, self._saved,
+            self._counts, self.month % _WRAP,
+        )  # fmt: skip
 
     def _settle_all(self) -> None:
         """Settle the savings of every saving tailor, so that `since` never wraps for them."""
@@ -297,19 +239,11 @@ class VectorModel:
 
     def _update_counts(self, stage, zone, cells, weight, delta: float) -> None:
         """Firm counts by stage and cell, their neighbourhood sums, and the anchor-weighted
-        counts by stage and zone, after entries (delta +1) or exits (-1). Neighbourhood windows
-        are added in place for a few firms and recomputed for many (exact: integer sums)."""
-        world = self.world
-        S, Z = world.zone_counts.shape
-        np.add.at(world.zone_counts.reshape(-1), stage * Z + zone, delta * weight)
-        offset = stage * self._N
-        np.add.at(self._counts_flat, offset + cells, delta)
-        if cells.size * self._window.shape[1] > 8192:
-            box = rules.box_sum(world.counts, world.radius, world.bands).reshape(S, self._N)
-            self._box_flat[:] = box.ravel()
-            self._box_z[:] = box[:, self._zone_order].ravel()
-        else:
-            np.add.at(self._boxes, offset[:, None] + self._window[cells], delta)
+        counts by stage and zone, after entries (delta +1) or exits (-1)."""
+        kernels.update_counts(
+            stage, zone, cells, weight, delta, self.world.zone_counts, self._counts_flat,
+            self._boxes, self._window, self._N,
+        )  # fmt: skip
 
     def _add_firms(
         self,
@@ -331,47 +265,32 @@ class VectorModel:
         k = cells.size
         if k == 0:
             return _EMPTY
-        x, y = np.divmod(cells, self.county.height)
-        zone = self._zone_flat[cells]
-        stage = np.zeros(k, dtype=np.int64) + stage
-        slots = self.firms.append(
-            k,
-            alive=True,
-            stage=stage,
-            zone=zone,
-            x=x,
-            y=y,
-            cell=cells,
-            origin=origin,
-            anchor=anchor,
-            owner=owner,
-            capital=capital,
-            debt=debt,
-            target=target,
-            productivity=productivity,
-            age=age,
-            born=self.month,
-        )
-        if take_plant is not False:
-            need = np.zeros(k) + self.world.plant_need(target)
-            if isinstance(take_plant, np.ndarray):  # the caller decided who gets plant
-                gets = take_plant
-            else:
-                prior = _cumulative_within(cells, need)  # need of earlier entrants in the cell
-                gets = (need > 0) & (self._plant_flat[cells] - prior >= need)
-            if gets.any():
-                np.subtract.at(self._plant_flat, cells[gets], need[gets])
-                self.firms.cols["plant_m2"][slots[gets]] = need[gets]
-        weight = (
-            np.where(anchor, self._anchor_weight, 1.0)
-            if isinstance(anchor, np.ndarray)
-            else np.full(k, self._anchor_weight if anchor else 1.0)
-        )
-        self._update_counts(stage, zone, cells, weight, 1.0)
-        if isinstance(age, int) and age == 0:
-            self.births[origin] += k
+
+        def each(v, dtype):  # a value per entrant, writable (the kernel's signature)
+            return v if isinstance(v, np.ndarray) and v.dtype == dtype else np.full(k, v, dtype)
+
+        start = self.firms.reserve(k)
+        c = self.firms.cols
+        if take_plant is False:
+            mode, gets = 0, np.zeros(k, dtype=bool)
+        elif isinstance(take_plant, np.ndarray):  # the caller decided who gets plant
+            mode, gets = 2, take_plant
+        else:
+            mode, gets = 1, np.empty(k, dtype=bool)
+        need = each(self.world.plant_need(target) if mode else 0.0, np.float64)
+        kernels.add_firms(
+            start, cells, each(stage, np.int64), np.int8(origin), each(anchor, np.bool_),
+            each(owner, np.int64), each(capital, np.float64), each(debt, np.float64),
+            each(target, np.int64), each(productivity, np.float64), each(age, np.int64),
+            self.month, mode, gets, need, self.county.height, self._zone_flat,
+            self._anchor_weight, c["alive"], c["stage"], c["zone"], c["x"], c["y"], c["cell"],
+            c["origin"], c["anchor"], c["owner"], c["capital"], c["debt"], c["target"],
+            c["productivity"], c["age"], c["born"], c["plant_m2"], self._plant_flat,
+            self.world.zone_counts, self._counts_flat, self._boxes, self._window, self.births,
+            isinstance(age, int) and age == 0,
+        )  # fmt: skip
         self._a = None
-        return slots
+        return np.arange(start, start + k)
 
     def _choose_cells(
         self,
@@ -392,24 +311,16 @@ class VectorModel:
         k = stages.size
         u_zone, u_cell = g.random(k), g.random(k)
         loc, unit = self.spec.behaviour.location, self.spec.behaviour.agglomeration_unit
-        world, county, chain = self.world, self.county, self.chain
-        S, N, Z, nn = chain.n, self._N, county.n_zones, needs.size
-        gi = stages * nn + need_idx  # (stage, need) group of each entrant
-        present = np.bincount(gi, minlength=S * nn) > 0
-        rows = present.nonzero()[0]  # the groups of this batch
-        gi = (present.cumsum() - 1)[gi]
-        gs, gn = rows // nn, needs[rows % nn]
-        G = rows.size
-        # zones
-        zc = world.zone_counts
-        same = zc.sum(axis=0) if loc.count_all_stages else zc[gs]
-        plant = self._plant_flat[self._zone_order]  # cells in zone order from here on
-        zone_max = np.maximum.reduceat(plant, self._zone_start)  # every zone has a cell
-        zplant = ((gn[:, None] > 0) & (zone_max >= gn[:, None])).astype(float)
+        county = self.county
+        gi, gs, gn, zplant, same, linked, plant = kernels.location_groups(
+            stages, np.zeros(k, dtype=np.int64) + need_idx, needs, self.world.zone_counts,
+            self.chain.linked, bool(loc.count_all_stages), self._plant_flat, self._zone_order,
+            self._zone_start, self._zone_end,
+        )  # fmt: skip
         zw = rules.zone_weights(
             county.area,
             same,
-            chain.linked[gs] @ zc,
+            linked,
             county.advantage,
             county.base_rent,
             zplant,
@@ -417,39 +328,11 @@ class VectorModel:
             loc,
             unit,
         )
-        if zw.ndim == 1:  # `same` is one row for all groups
-            zw = zw + np.zeros((G, 1))
-        if plant_only:
-            pz = zw * zplant
-            zw = np.where((pz.sum(axis=1) > 0)[:, None], pz, zw)
-        cdf = zw.cumsum(axis=1)
-        if not (cdf[:, -1] > 0).all():  # an empty urn: uniform
-            cdf = np.where((cdf[:, -1] > 0)[:, None], cdf, np.arange(1.0, Z + 1))
-        cdf = cdf[gi]
-        zone = np.minimum((cdf <= (u_zone * cdf[:, -1])[:, None]).sum(axis=1), Z - 1)
-        # cells, in zone order, of the zones drawn only (entrants mostly pick a few small zones)
-        drawn = np.bincount(zone, minlength=Z) > 0
-        sizes = np.where(drawn, self._zone_size, 0)
-        end = sizes.cumsum()
-        start = end - sizes  # of each drawn zone, among the columns
-        cols = drawn[self._zone_of_pos].nonzero()[0]  # positions in zone order
-        n = cols.size
-        mass = 1.0 + self._mass_coef[gs] @ self._box_z.reshape(S, N)[:, cols]
-        if loc.cell_increasing_returns != 1.0:
-            mass = mass**loc.cell_increasing_returns
-        has_plant = plant[cols] >= np.where(gn > 0, gn, np.inf)[:, None]  # enough free plant
-        cw = np.where(has_plant, mass * self._cell_plant, mass)
-        if plant_only:  # within a zone, cells with plant only, if the zone has any
-            ph = np.where(has_plant, cw, 0.0)
-            zsum = np.add.reduceat(ph, start[drawn], axis=1)
-            cw = np.where((zsum > 0).repeat(sizes[drawn], axis=1), ph, cw)
-        cum = cw.ravel().cumsum()
-        lo = gi * n + start[zone]
-        hi = gi * n + end[zone]
-        base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
-        target = base + u_cell * (cum[hi - 1] - base)
-        j = np.minimum(np.maximum(cum.searchsorted(target, side="right"), lo), hi - 1)
-        return self._zone_order[cols[j - gi * n]]
+        return kernels.draw_cells(
+            gi, u_zone, u_cell, zw, zplant, plant_only, gs, gn, self._mass_coef, self._box_z,
+            plant, self._zone_start, self._zone_end, self._zone_order,
+            float(loc.cell_increasing_returns), self._cell_plant,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
@@ -478,32 +361,30 @@ class VectorModel:
         """
         rm = self.spec.behaviour.return_migration
         g = self.streams.migration
-        status = self.status
-        cand = _bernoulli_positions(g, status.size, rm.max_hazard)
-        cand = cand[status[cand] == AWAY]
-        back = _EMPTY
-        if cand.size:
-            v = self.village[cand]
-            share = self.home_count[v] / np.maximum(self.village_size[v], 1)
-            p = rules.return_probability(
-                self.world.home_income(),
-                self.spec.behaviour.wages.coastal,
-                share,
-                self.env.active_levers,
-                self.attachment[cand],
-                rm,
-            )
-            back = cand[g.random(cand.size) * rm.max_hazard < p]
+        cand = _bernoulli_positions(g, self.status.size, rm.max_hazard)
+        cand, share = kernels.away_with_peer_share(
+            cand, self.status, self.village, self.home_count, self.village_size, np.int8(AWAY)
+        )
+        p_back = rules.return_probability(
+            self.world.home_income(),
+            self.spec.behaviour.wages.coastal,
+            share,
+            self.env.active_levers,
+            self.attachment[cand],
+            rm,
+        )
+        u_back = g.random(cand.size)
         jobless = self._jobless
-        stay_p = rules.leave_probability(self._elapsed(jobless), rm)
-        leaving = g.random(jobless.size) < stay_p
-        leave = jobless[leaving]
-        self._set_status(back, UNEMPLOYED_HOME, AWAY)
-        self._set_status(leave, AWAY, UNEMPLOYED_HOME)
-        self._jobless = np.concatenate([jobless[~leaving], back])
-        np.add.at(self.home_count, self.village[back], 1)
-        np.subtract.at(self.home_count, self.village[leave], 1)
-        self.returns, self.departures = int(back.size), int(leave.size)
+        p_leave = rules.leave_probability(
+            kernels.months_since(jobless, self.since, self.month % _WRAP), rm
+        )
+        u_leave = g.random(jobless.size)
+        self._jobless, self.returns, self.departures = kernels.migrate(
+            cand, u_back, rm.max_hazard, np.asarray(p_back, dtype=float), jobless, u_leave,
+            np.asarray(p_leave, dtype=float), np.int8(UNEMPLOYED_HOME), np.int8(AWAY),
+            self.status, self.since, self._savings, self._saved, self._counts,
+            self.month % _WRAP, self.village, self.home_count,
+        )  # fmt: skip
 
     def _phase_founding(self) -> None:
         """Foundings: each tailor at home with the skill founds with probability
@@ -536,7 +417,8 @@ class VectorModel:
             stage, 0, np.array([need]), plant_available, self.streams.location
         )
         has_plant = (
-            self._plant_flat[cells] - _cumulative_within(cells, np.full(who.size, need)) >= need
+            self._plant_flat[cells] - kernels.need_before(cells, np.full(who.size, need), self._N)
+            >= need
         )
         cost = rules.startup_cost(has_plant, ent)
         cap, lev = world.founder_credit_terms(self.month, self._zone_flat[cells])
@@ -568,11 +450,11 @@ class VectorModel:
 
     def _leave_jobs(self, who: np.ndarray) -> None:
         """Tailors in `who` stop working for their employer (if any)."""
-        emp = self.employer[who]
-        has = emp >= 0
-        if has.any():
-            np.subtract.at(self.firms.cols["tailors"], emp[has], 1)
-            self.employer[who] = -1
+        c = self.firms.cols
+        kernels.leave_jobs(
+            who, self.employer, c["tailors"], c["first_staff"], self._next_staff,
+            self._prev_staff,
+        )  # fmt: skip
 
     def _phase_investment(self) -> None:
         inv = self.spec.behaviour.outside_investment
@@ -622,52 +504,40 @@ class VectorModel:
         planning = (age != 0) | (workers != 0)  # entrants keep their start-up target
         target = np.where(planning, target, c["target"][a])
         c["target"][a] = target
-        # layoffs: which workers go is random (tailors vs locals hypergeometric, then which tailors)
+        # layoffs: which workers go is random (tailors vs locals, then which tailors)
         cut = workers - target
         cm = cut > 0
         if cm.any():
-            cutting, cc, nt, nl = a[cm], cut[cm], tl[cm], lc[cm]
-            fired_t = np.minimum(cc, nt)  # no locals: the cut falls on tailors
-            mixed = (nl > 0) & (nt > 0)
-            if mixed.any():
-                fired_t[mixed] = g.hypergeometric(nt[mixed], nl[mixed], cc[mixed])
-            lc[cm] = nl - (cc - fired_t)
-            self.local_pool += int((cc - fired_t).sum())
-            if fired_t.any():
-                quota = np.zeros(self.firms.n + 1, dtype=np.int64)  # [-1]: no employer
-                quota[cutting] = fired_t
-                staff = (quota > 0)[self.employer].nonzero()[0]
-                emp = self.employer[staff]
-                rank = _rank_within_groups(emp, g.random(staff.size))
-                fired = staff[rank < quota[emp]]
-                self._leave_jobs(fired)
-                self._set_status(fired, UNEMPLOYED_HOME, EMPLOYED_HOME)
+            nt, nl, cc = tl[cm].astype(np.int64), lc[cm].astype(np.int64), cut[cm].astype(np.int64)
+            fired, fired_l = kernels.lay_off(
+                a[cm], cc, nt, nl, g.random(int(cc.sum() + nt.sum())), self.employer,
+                c["tailors"], c["first_staff"], self._next_staff, self._prev_staff,
+            )  # fmt: skip
+            lc[cm] = nl - fired_l
+            self.local_pool += int(fired_l.sum())
+            if fired.size:
+                self._set_status(fired, UNEMPLOYED_HOME)
                 self._jobless = np.concatenate([self._jobless, fired])
                 tl = c["tailors"][a]
-        # matching: job seekers in random order to vacancies of firms in random order
+        # matching: job seekers in random order to vacancies of firms in random order, then
+        # local workers to what is left, firm by firm in the same order, while the pool lasts
         seekers = self._jobless
         seekers = seekers[g.permutation(seekers.size)]
         self.world.last_seekers = float(seekers.size)
-        before = tl + lc
         order = g.permutation(a.size)
-        gap = np.maximum(target - before, 0)
+        gap = np.maximum(target - tl - lc, 0).astype(np.int64)
         self.world.last_vacancies = float(gap.sum())
-        slots = order.repeat(gap[order])
-        hires = min(slots.size, seekers.size)
-        hired, at = seekers[:hires], slots[:hires]
-        self._set_status(hired, EMPLOYED_HOME, UNEMPLOYED_HOME)
+        hired_at = np.zeros(2 * a.size, dtype=np.int64)
+        hires, self.local_pool = kernels.match(
+            seekers, order, gap, a, self.employer, hired_at, self.local_pool, c["first_staff"],
+            self._next_staff, self._prev_staff,
+        )  # fmt: skip
+        self._set_status(seekers[:hires], EMPLOYED_HOME)
         self._jobless = seekers[hires:]
-        self.employer[hired] = a[at]
-        tl = tl + np.bincount(at, minlength=a.size)
-        left = np.maximum(target - tl - lc, 0)[order]
-        take = np.minimum(np.maximum(self.local_pool - (left.cumsum() - left), 0), left)
-        lc = lc.copy()
-        lc[order] += take
-        self.local_pool -= int(take.sum())
-        grown = tl + lc - before
-        c["tailors"][a] = tl
-        c["locals"][a] = lc
-        c["debt"][a] += np.where(age > 0, kpw * np.maximum(grown, 0), 0.0)
+        hired, took = hired_at[: a.size], hired_at[a.size :]
+        c["tailors"][a] = tl + hired
+        c["locals"][a] = lc + took
+        c["debt"][a] += np.where(age > 0, kpw * (hired + took), 0.0)
 
     def _phase_production(self) -> None:
         world = self.world
@@ -675,74 +545,47 @@ class VectorModel:
         b = self.spec.behaviour
         c = self.firms.cols
         a = self._alive()
-        s, cell, zone = c["stage"][a].astype(np.int64), c["cell"][a], c["zone"][a]
-        box = self._box_flat.reshape(self.chain.n, self._N)
-        idx = s * self._N + cell
-        same = self._box_flat[idx] - 1.0
-        linked = (self.chain.linked @ box).ravel()[idx]
-        ext = rules.externality(same, linked, b.externalities, b.agglomeration_unit)
-        shock = self.streams.production.standard_normal(a.size)
-        productivity = c["productivity"][a] * np.exp(b.production.productivity_shock_sd * shock)
-        c["productivity"][a] = productivity
-        tl, lc = c["tailors"][a], c["locals"][a]
-        out = rules.firm_output(
-            self.chain.output_per_worker[s],
-            productivity,
-            ext,
-            self.env.demand[s],
-            tl,
-            lc,
-            b.production,
-        )
-        c["output"][a] = out
-        age, plant_m2, plant_months = c["age"][a], c["plant_m2"][a], c["plant_months"][a]
-        costs, rf, rb, rp, rent_due = rules.firm_accounts(
-            out,
-            self.env.input_cost_share[s],
-            tl,
-            lc,
-            plant_m2,
-            self.env.rent.ravel()[cell],
-            self.county.base_rent[zone],
-            c["debt"][a],
-            plant_months,
-            age,
-            self.env.lever_terms[:, zone],
-            b,
-            self.spec.levers,
-        )
-        self._tmp = dict(
-            s=s, out=out, costs=costs, rf=rf, rb=rb, rp=rp, rent_due=rent_due, age=age,
-            plant_m2=plant_m2, plant_months=plant_months,
+        env = self.env
+        rows = kernels.production_inputs(
+            a, c["stage"], c["cell"], c["zone"], c["productivity"],
+            self.streams.production.standard_normal(a.size), b.production.productivity_shock_sd,
+            c["tailors"], c["locals"], c["age"], c["plant_m2"], c["plant_months"], c["debt"],
+            self._box_flat, self.chain.linked, self._N, env.rent.ravel(),
+            self.county.base_rent, env.lever_terms, self.chain.output_per_worker, env.demand,
+            env.input_cost_share,
         )  # fmt: skip
+        r = dict(zip(kernels.PRODUCTION_ROWS, rows, strict=True))
+        ext = rules.externality(r["same"], r["linked"], b.externalities, b.agglomeration_unit)
+        out = rules.firm_output(
+            r["output_per_worker"], r["productivity"], ext, r["demand"], r["tailors"],
+            r["locals"], b.production,
+        )  # fmt: skip
+        costs, rf, rb, rp, rent_due = rules.firm_accounts(
+            out, r["input_cost_share"], r["tailors"], r["locals"], r["plant_m2"], r["rent"],
+            r["plant_rent"], r["debt"], r["plant_months"], r["age"],
+            rows[12:15], b, self.spec.levers,
+        )  # fmt: skip
+        self._tmp = dict(rows=rows, out=out, costs=costs, rf=rf, rb=rb, rp=rp, rent_due=rent_due)
 
     def _phase_accounts(self) -> None:
         c = self.firms.cols
         a = self._alive()
         t = self._tmp
-        out, rf, rb, rp = t["out"], t["rf"], t["rb"], t["rp"]
+        rf, rb, rp = t["rf"], t["rb"], t["rp"]
         month, gov = self.month, self.gov
         s_fin = gov.grant("financing", float(rf.sum()), month)
         s_bur = gov.grant("burden", float(rb.sum()), month)
         s_pla = gov.grant("plant_supply", float(rp.sum()), month)
-        profit = out - t["costs"] + (s_fin * rf + s_bur * rb + s_pla * rp)
-        c["profit"][a] = profit
-        positive = out > 0
-        c["margin"][a] = np.where(positive, profit / np.where(positive, out, 1.0), 0.0)
-        c["capital"][a] += profit
-        c["debt"][a] *= 1.0 - self.spec.behaviour.production.amortization
-        losing = (profit < 0) | ~positive
-        c["loss_streak"][a] = np.where(losing, c["loss_streak"][a] + 1, 0)
-        c["age"][a] = t["age"] + 1
-        c["plant_months"][a] = t["plant_months"] + (t["plant_m2"] > 0)
-        gov.plant_rent_collected += float((t["rent_due"] - rp * s_pla).sum())
         S = self.chain.n
-        s = t["s"]
-        self.world.record_accounts(
-            np.bincount(s, weights=out, minlength=S),
-            np.bincount(s, weights=profit, minlength=S),
-        )
-        t["profit"] = profit
+        profit_by_stage, output_by_stage = np.zeros(S), np.zeros(S)
+        kernels.settle_accounts(
+            a, t["rows"], t["out"], t["costs"], *np.broadcast_arrays(rf, rb, rp), s_fin, s_bur,
+            s_pla, self.spec.behaviour.production.amortization, c["profit"], c["margin"],
+            c["capital"], c["debt"], c["output"], c["loss_streak"], c["age"],
+            c["plant_months"], profit_by_stage, output_by_stage,
+        )  # fmt: skip
+        gov.plant_rent_collected += float((t["rent_due"] - rp * s_pla).sum())
+        self.world.record_accounts(output_by_stage, profit_by_stage)
 
     def _phase_exit(self) -> None:
         ex = self.spec.behaviour.exit
@@ -750,7 +593,7 @@ class VectorModel:
             return
         c = self.firms.cols
         a = self._alive()
-        profit = self._tmp["profit"]
+        profit = c["profit"][a]
         forced = (c["capital"][a] < 0) | (c["loss_streak"][a] >= ex.loss_months)
         u = self.streams.exit.random(a.size)
         gone = forced | (u < rules.exit_hazard(c["age"][a], profit < 0, ex))
@@ -764,27 +607,16 @@ class VectorModel:
                 self.gov.grant(
                     "financing", self.spec.levers.financing.guarantee_share * owed, self.month
                 )
-        staff = _EMPTY
-        if c["tailors"][out].any():
-            dead = np.zeros(self.firms.n + 1, dtype=bool)  # [-1]: no employer
-            dead[out] = True
-            staff = dead[self.employer].nonzero()[0]
-            self.employer[staff] = -1
-        owners = c["owner"][out]
-        released = np.concatenate([staff, owners[owners >= 0]])
-        self._set_status(released, UNEMPLOYED_HOME)
+        released, freed_locals = kernels.close_firms(
+            out, self.month, self.employer, c["owner"], c["tailors"], c["locals"], c["alive"],
+            c["died"], c["cell"], c["stage"], c["zone"], c["anchor"], c["origin"],
+            c["plant_m2"], self._plant_flat, self._anchor_weight, self.world.zone_counts,
+            self._counts_flat, self._boxes, self._window, self._N, self.deaths,
+            np.int8(UNEMPLOYED_HOME), self.status, self.since, self._savings, self._saved,
+            self._counts, self.month % _WRAP, c["first_staff"], self._next_staff,
+        )  # fmt: skip
         self._jobless = np.concatenate([self._jobless, released])
-        self.local_pool += int(c["locals"][out].sum())
-        cells = c["cell"][out].astype(np.int64)
-        np.add.at(self._plant_flat, cells, c["plant_m2"][out])
-        stage = c["stage"][out].astype(np.int64)
-        weight = np.where(c["anchor"][out], self._anchor_weight, 1.0)
-        self._update_counts(stage, zone, cells, weight, -1.0)
-        self.deaths += np.bincount(c["origin"][out], minlength=3)
-        c["alive"][out] = False
-        c["died"][out] = self.month
-        c["tailors"][out] = 0
-        c["locals"][out] = 0
+        self.local_pool += freed_locals
         self._a = None
 
     def _phase_measures(self) -> None:
@@ -797,26 +629,23 @@ class VectorModel:
         a = self._alive()
         world, gov = self.world, self.gov
         S, Z = self.chain.n, self.county.n_zones
-        # int64 before the arithmetic: stage and zone are int16, and st * Z + zn would wrap in
-        # int16 once stages x zones passes 32,767 (NumPy 2 keeps the array dtype)
-        st, zn = c["stage"][a].astype(np.int64), c["zone"][a].astype(np.int64)
-        tl = c["tailors"][a]
-        wk = tl + c["locals"][a]
-        wf = wk.astype(float)
-        out = c["output"][a]
+        cross, emp_zone, present, out_stage, density, tot = kernels.month_totals(
+            a, c["stage"], c["zone"], c["cell"], c["tailors"], c["locals"], c["output"],
+            c["profit"], S, Z, self._N,
+        )  # fmt: skip
         self.log.record(
             month=self.month,
-            cross=np.bincount(st * Z + zn, minlength=S * Z),
-            employment=int(wk.sum()),
-            tailor_workers=int(tl.sum()),
-            output=float(out.sum()),
-            profit=float(c["profit"][a].sum()),
-            workers_sq=float((wf * wf).sum()),  # not `@`: BLAS threads would spin
-            emp_zone=np.bincount(zn, weights=wf, minlength=Z),
-            present=np.bincount(st[wk > 0], minlength=S) > 0,
-            out_stage=np.bincount(st, weights=out, minlength=S),
+            cross=cross,
+            employment=int(tot[0]),
+            tailor_workers=int(tot[1]),
+            output=tot[2],
+            profit=tot[3],
+            workers_sq=tot[4],
+            emp_zone=emp_zone,
+            present=present,
+            out_stage=out_stage,
             local_share=world.local_share,
-            density=np.bincount(c["cell"][a], minlength=self._N),
+            density=density,
             status_counts=self._counts.copy(),
             returns=self.returns,
             departures=self.departures,

@@ -11,7 +11,7 @@ import pytest
 
 import sim
 from sim.measures import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
-from sim.vector import VectorModel, _cumulative_within, _rank_within_groups
+from sim.vector import VectorModel
 from tests.conftest import small
 from tests.test_model import TIGHT
 
@@ -27,6 +27,14 @@ def check_invariants(m: VectorModel) -> None:
     assert ((m.employer >= 0) == employed).all()  # a job iff employed at home
     assert f.alive[m.employer[employed]].all()  # ... at a living firm
     assert np.array_equal(np.bincount(m.employer[employed], minlength=f.n), f.tailors)
+    for firm in np.flatnonzero(f.tailors):  # each firm's staff list holds its tailor employees
+        staff, t, before = [], f.first_staff[firm], -1
+        while t >= 0:
+            assert m._prev_staff[t] == before
+            staff.append(t)
+            before, t = t, m._next_staff[t]
+        assert sorted(staff) == np.flatnonzero(m.employer == firm).tolist()
+    assert (f.first_staff[f.tailors == 0] == -1).all()
     assert (f.tailors[~f.alive] == 0).all() and (f.locals[~f.alive] == 0).all()
     assert f.locals.sum() + m.local_pool == spec.population.local_workers
     assert row["employment"] == (f.tailors + f.locals)[f.alive].sum()
@@ -82,32 +90,3 @@ def test_firm_arrays_grow_without_losing_firms():
     assert m.firms.n > start_capacity or m.firms.capacity == start_capacity
     born = m.firms.born
     assert (np.diff(born) >= 0).all()  # slots are handed out in order of entry
-
-
-def test_helpers():
-    keys = np.array([3, 1, 3, 3, 1])
-    assert _cumulative_within(keys, np.array([1.0, 2, 3, 4, 5])).tolist() == [0, 0, 1, 4, 2]
-    ranks = _rank_within_groups(np.array([0, 1, 0, 0, 1]), np.array([0.5, 0.1, 0.2, 0.9, 0.3]))
-    assert ranks.tolist() == [1, 0, 0, 2, 1]
-
-
-def test_ranks_within_groups_are_exact():
-    top = np.nextafter(1.0, 0.0)  # the largest uniform below 1
-    # the largest key stays in its group (a float group + key carried it into the next group)
-    for base in (0, 1, 1 << 20, (1 << 31) - 2):
-        groups = np.array([base, base + 1, base, base + 1])
-        ranks = _rank_within_groups(groups, np.array([top, 0.0, top - 2.0**-30, 2.0**-30]))
-        assert ranks.tolist() == [1, 0, 0, 1]
-    # keys 2^-25 apart are told apart in the largest groups (a float sum kept 21 bits there)
-    # (both orders of a pair: whatever order a sort gives tied sums, one pair comes out wrong)
-    big = np.full(4, (1 << 31) - 2)
-    ranks = _rank_within_groups(big, np.array([0.5 + 2.0**-25, 0.5, 0.25, 0.25 + 2.0**-26]))
-    assert ranks.tolist() == [3, 2, 0, 1]
-    g = np.random.default_rng(7)
-    groups = g.integers(0, 50, 5000) * 40_000_000  # groups far beyond 2^20
-    keys = g.random(groups.size)
-    order = np.lexsort((keys, groups))
-    sg = groups[order]
-    expect = np.empty(groups.size, dtype=np.int64)
-    expect[order] = np.arange(groups.size) - np.searchsorted(sg, sg)  # minus its group's start
-    assert np.array_equal(_rank_within_groups(groups, keys), expect)
