@@ -162,7 +162,7 @@ _LOG_FIELDS = (
     "present",  # (S,) stage has a firm with workers
     "out_stage",  # (S,) output by stage
     "local_share",  # (S,)
-    "density",  # (cells,) living firms per flat cell
+    "moran_parts",  # (3,) of firms per cell: sum of z^2, sum over rook pairs of z z', constant
     "status_counts",
     "returns",
     "departures",
@@ -256,20 +256,14 @@ class MonthLog:
             scaled = emp_zone / np.where(peak > 0, peak, 1.0)[:, None]
             shares = scaled / scaled.sum(axis=1, keepdims=True)
             out["hhi_zones"] = np.where(peak > 0, np.sum(shares**2, axis=1), np.nan)
-        # Moran's I of living firms per cell, rook contiguity (metrics.morans_i)
-        grid = d["density"].reshape(T, county.width, county.height).astype(float)
+        # Moran's I of living firms per cell, rook contiguity (metrics.morans_i), from the
+        # month's sums (deviations from the mean count z: sum z^2, sum over neighbours z z')
+        den, half, constant = d["moran_parts"].reshape(T, 3).T
         n = county.width * county.height
-        flat = grid.reshape(T, n)
-        z = grid - flat.mean(axis=1)[:, None, None]
-        den = np.sum((z * z).reshape(T, n), axis=1)
-        half = np.sum((z[:, :, :-1] * z[:, :, 1:]).reshape(T, -1), axis=1) + np.sum(
-            (z[:, :-1, :] * z[:, 1:, :]).reshape(T, -1), axis=1
-        )
         pairs = county.width * (county.height - 1) + (county.width - 1) * county.height
-        constant = flat.max(axis=1) == flat.min(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             moran = (n / (2 * pairs)) * (2 * half) / den
-        out["morans_i"] = np.where(constant | (n < 2), np.nan, moran)
+        out["morans_i"] = np.where((constant > 0) | (n < 2), np.nan, moran)
         # location quotients of zone employment against zone area (metrics.location_quotient)
         E = area.sum()
         with np.errstate(divide="ignore", invalid="ignore"):

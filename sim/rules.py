@@ -26,9 +26,13 @@ from sim.scenario import (
 
 Float = NDArray[np.float64] | float
 
+# Rules with a plain-Python path for one Mesa agent's scalars take it only while this is true;
+# sim.compiled_rules compiles the rules with it false, so that numba sees the array path alone.
+SCALAR_FAST_PATH = True
+
 
 def logistic(v: ArrayLike) -> Float:
-    return 1.0 / (1.0 + np.exp(-np.asarray(v, dtype=float)))
+    return 1.0 / (1.0 + np.exp(-np.asarray(v, dtype=np.float64)))
 
 
 # ------------------------------------------------------------------------ 1. return migration
@@ -77,12 +81,12 @@ def job_probability(vacancies: float, seekers: float) -> float:
 def startup_cost(has_plant: ArrayLike, p: EntrepreneurshipSpec) -> Float:
     """Cost of founding: fixed cost, machines for the first workers, premises if no plant."""
     base = p.startup_fixed_cost + p.capital_per_worker * p.startup_workers
-    return base + np.where(np.asarray(has_plant, dtype=bool), 0.0, p.premises_cost)
+    return base + np.where(np.asarray(has_plant, dtype=np.bool_), 0.0, p.premises_cost)
 
 
 def founder_credit(savings: Float, credit_cap: float, credit_leverage: float) -> Float:
     """What a founder can borrow: a multiple of savings up to a cap (guarantees raise both)."""
-    return np.minimum(credit_cap, credit_leverage * np.asarray(savings, dtype=float))
+    return np.minimum(credit_cap, credit_leverage * np.asarray(savings, dtype=np.float64))
 
 
 def founding_probability(
@@ -94,9 +98,9 @@ def founding_probability(
     the founder must first find premises, which takes `premises_delay_months` on average, so the
     monthly hazard is divided by (1 + delay).
     """
-    gain = (np.asarray(owner_income, dtype=float) - home_wage) / home_wage
+    gain = (np.asarray(owner_income, dtype=np.float64) - home_wage) / home_wage
     base = p.max_hazard * logistic(p.intercept + p.profit * gain)
-    delay = np.where(np.asarray(has_plant, dtype=bool), 0.0, p.premises_delay_months)
+    delay = np.where(np.asarray(has_plant, dtype=np.bool_), 0.0, p.premises_delay_months)
     return base / (1.0 + delay)
 
 
@@ -122,7 +126,7 @@ def investor_acceptance(
     """Chance an arriving investor stays: logistic in the stage's recent local profit margin
     (which includes lever support), times the share of the workers it needs that it can hire
     (job seekers at home and idle local workers)."""
-    needed = np.asarray(needed_workers, dtype=float)
+    needed = np.asarray(needed_workers, dtype=np.float64)
     labour = np.where(needed > 0, np.minimum(1.0, available_workers / np.maximum(needed, 1.0)), 1.0)
     return logistic(p.intercept + p.margin_weight * np.asarray(stage_margin)) * labour
 
@@ -193,7 +197,7 @@ def choose(weights: np.ndarray, u: Float) -> NDArray[np.int64] | int:
 
     All-zero weights (an empty urn) fall back to a uniform choice.
     """
-    w = np.asarray(weights, dtype=float)
+    w = np.asarray(weights, dtype=np.float64)
     if w.sum() <= 0:
         w = np.ones_like(w)
     cdf = np.cumsum(w)
@@ -220,7 +224,7 @@ def box_sum(
     This is the one neighbourhood rule: the engines' in-place window updates (one firm at a
     time) are checked against it (tests/test_metrics.py, tests/test_vector_measures.py).
     """
-    g = np.asarray(grid, dtype=float)
+    g = np.asarray(grid, dtype=np.float64)
     if bands is None:
         bands = (box_band(g.shape[-2], radius), box_band(g.shape[-1], radius))
     return bands[0] @ g @ bands[1]
@@ -274,7 +278,7 @@ def entry_productivity(planned_workers: Float, shock: Float, p: ProductionSpec) 
     """Productivity of an entrant: the level at which its planned size earns the stage's base
     margin, times a lognormal draw (shock ~ N(0,1)). Large entrants (anchors) are therefore the
     productive ones, as in the data."""
-    size_term = (np.asarray(planned_workers, dtype=float) / p.reference_workers) ** (
+    size_term = (np.asarray(planned_workers, dtype=np.float64) / p.reference_workers) ** (
         1.0 - p.returns_to_scale
     )
     return size_term * np.exp(p.productivity_sd * np.asarray(shock) - p.productivity_sd**2 / 2)
@@ -294,7 +298,9 @@ def hiring_target(
     path, because NumPy's per-call overhead dominates for a single value.
     """
     cpw = max(capital_per_worker, 1e-9)
-    if np.ndim(workers) == 0 and np.ndim(margin) == 0 and np.ndim(credit_room) == 0:
+    if SCALAR_FAST_PATH and (
+        np.ndim(workers) == 0 and np.ndim(margin) == 0 and np.ndim(credit_room) == 0
+    ):
         w, m = int(workers), float(margin)
         if m > p.margin_to_grow:
             return w + int(
@@ -304,9 +310,9 @@ def hiring_target(
             return max(w - max(1, math.floor(p.fire_rate * w)), 0)
         return w
     w = np.asarray(workers, dtype=np.int64)
-    m = np.asarray(margin, dtype=float)
+    m = np.asarray(margin, dtype=np.float64)
     step_up = np.maximum(1, np.floor(p.hire_rate * w))
-    affordable = np.maximum(np.floor(np.asarray(credit_room, dtype=float) / cpw), 0)
+    affordable = np.maximum(np.floor(np.asarray(credit_room, dtype=np.float64) / cpw), 0)
     up = np.minimum(step_up, affordable).astype(np.int64)
     down = np.maximum(1, np.floor(p.fire_rate * w)).astype(np.int64)
     return np.where(m > p.margin_to_grow, w + up, np.where(m < 0, np.maximum(w - down, 0), w))
@@ -319,7 +325,8 @@ def exit_hazard(age_months: ArrayLike, loss: ArrayLike, p: ExitSpec) -> Float:
     years = np.minimum(np.asarray(age_months) // 12, len(p.hazard_by_year) - 1)
     annual = np.asarray(p.hazard_by_year)[years]
     monthly = 1.0 - (1.0 - annual) ** (1.0 / 12.0)
-    return np.minimum(1.0, monthly * np.where(np.asarray(loss, dtype=bool), p.loss_multiplier, 1.0))
+    after_loss = np.where(np.asarray(loss, dtype=np.bool_), p.loss_multiplier, 1.0)
+    return np.minimum(1.0, monthly * after_loss)
 
 
 # ------------------------------------------------------------------------ 6. sourcing & 7. profit

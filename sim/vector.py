@@ -26,7 +26,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from sim import kernels, rules
+from sim import compiled_rules, entry_kernels, kernels, rules
 from sim.government import LEVERS
 from sim.measures import (
     AWAY,
@@ -46,6 +46,11 @@ from sim.streams import spawn_streams
 from sim.world import Environment, World
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+# the firm columns an entrant's kernel writes, in the order of `entry_kernels._write_entrants`
+ENTRANT_COLUMNS = (
+    "alive", "stage", "zone", "x", "y", "cell", "origin", "anchor", "owner", "capital", "debt",
+    "target", "productivity", "age", "born", "plant_m2",
+)  # fmt: skip
 _WRAP = 1 << 16  # `since` holds the month modulo 2^16
 _SETTLE_EVERY = 1 << 15  # savings are settled for everyone this often, so elapsed never wraps
 
@@ -131,9 +136,16 @@ class VectorModel:
         self._counts_flat = world.counts.reshape(-1)
         self._anchor_weight = b.outside_investment.anchor_weight
         self._cell_plant = math.exp(b.location.cell_plant)
+        self._b_rec = compiled_rules.record(b)
+        self._lv_rec = compiled_rules.record(scenario.levers)
+        self._zones = np.arange(county.n_zones)
+        self._area = np.asarray(county.area, dtype=float)
+        self._advantage = np.asarray(county.advantage, dtype=float)
+        self._base_rent = np.asarray(county.base_rent, dtype=float)
+        self._at_home = np.array([EMPLOYED_HOME, UNEMPLOYED_HOME], dtype=np.int8)
         # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k], the
         # agglomeration unit folded in. This is an engine copy of rules.cell_weights (with the
-        # power and the plant factor applied in _choose_cells), fused into one matrix product;
+        # power and the plant factor applied in entry_kernels.draw_cells), fused into one matrix;
         # tests/test_vector_measures.py::test_batched_location_choice_has_the_world_probabilities
         # guards it against World.cell_weights, at agglomeration unit 1 and 5
         own = np.ones((S, S)) if b.location.count_all_stages else np.eye(S)
@@ -219,13 +231,6 @@ class VectorModel:
         months = self._elapsed(np.arange(self.status.size))
         return np.where(self.status == UNEMPLOYED_HOME, months, 0)
 
-    def _set_status(self, who: np.ndarray, new: int) -> None:
-        """Tailors `who` (distinct) take status `new`: settle their savings, restart `since`."""
-        kernels.set_status(
-            who, np.int8(new), self.status, self.since, self._savings, self._saved,
-            self._counts, self.month % _WRAP,
-        )  # fmt: skip
-
     def _settle_all(self) -> None:
         """Settle the savings of every saving tailor, so that `since` never wraps for them."""
         who = np.flatnonzero(self._saved[self.status] != 0)
@@ -236,14 +241,6 @@ class VectorModel:
         if self._a is None:
             self._a = self.firms.cols["alive"][: self.firms.n].nonzero()[0]
         return self._a
-
-    def _update_counts(self, stage, zone, cells, weight, delta: float) -> None:
-        """Firm counts by stage and cell, their neighbourhood sums, and the anchor-weighted
-        counts by stage and zone, after entries (delta +1) or exits (-1)."""
-        kernels.update_counts(
-            stage, zone, cells, weight, delta, self.world.zone_counts, self._counts_flat,
-            self._boxes, self._window, self._N,
-        )  # fmt: skip
 
     def _add_firms(
         self,
@@ -278,7 +275,7 @@ class VectorModel:
         else:
             mode, gets = 1, np.empty(k, dtype=bool)
         need = each(self.world.plant_need(target) if mode else 0.0, np.float64)
-        kernels.add_firms(
+        entry_kernels.add_firms(
             start, cells, each(stage, np.int64), np.int8(origin), each(anchor, np.bool_),
             each(owner, np.int64), each(capital, np.float64), each(debt, np.float64),
             each(target, np.int64), each(productivity, np.float64), each(age, np.int64),
@@ -300,38 +297,17 @@ class VectorModel:
         plant_only: bool,
         g: np.random.Generator,
     ) -> np.ndarray:
-        """Location submodel for a batch of entrants: zone, then cell, all on the counts at the
-        start of the batch (entrants of one batch do not see each other).
-
-        Entrant i has stage `stages[i]` and plant need `needs[need_idx[i]]`. The weights of
-        `World.zone_weights` and `World.cell_weights` are computed for every (stage, need) group
-        at once; then one inverse-CDF draw serves all zones and one all cells (a cumulative sum
-        over the groups' cells in zone order, searched within each entrant's group and zone).
-        """
+        """Location submodel for a batch of entrants (`entry_kernels.locate`, which the entry
+        kernels call): zone, then cell, all on the counts at the start of the batch. Entrant i
+        has stage `stages[i]` and plant need `needs[need_idx[i]]`."""
         k = stages.size
         u_zone, u_cell = g.random(k), g.random(k)
-        loc, unit = self.spec.behaviour.location, self.spec.behaviour.agglomeration_unit
-        county = self.county
-        gi, gs, gn, zplant, same, linked, plant = kernels.location_groups(
-            stages, np.zeros(k, dtype=np.int64) + need_idx, needs, self.world.zone_counts,
-            self.chain.linked, bool(loc.count_all_stages), self._plant_flat, self._zone_order,
-            self._zone_start, self._zone_end,
-        )  # fmt: skip
-        zw = rules.zone_weights(
-            county.area,
-            same,
-            linked,
-            county.advantage,
-            county.base_rent,
-            zplant,
-            self._zone_policy,
-            loc,
-            unit,
-        )
-        return kernels.draw_cells(
-            gi, u_zone, u_cell, zw, zplant, plant_only, gs, gn, self._mass_coef, self._box_z,
-            plant, self._zone_start, self._zone_end, self._zone_order,
-            float(loc.cell_increasing_returns), self._cell_plant,
+        la = self._location_args()
+        return entry_kernels.locate(
+            np.asarray(stages, dtype=np.int64), np.zeros(k, dtype=np.int64) + need_idx,
+            np.asarray(needs, dtype=float), plant_only, u_zone, u_cell,
+            self._b_rec[0]["location"], float(self.spec.behaviour.agglomeration_unit), *la[:4],
+            self.world.zone_counts, *la[4:],
         )  # fmt: skip
 
     # ------------------------------------------------------------------ the month
@@ -362,35 +338,20 @@ class VectorModel:
         rm = self.spec.behaviour.return_migration
         g = self.streams.migration
         cand = _bernoulli_positions(g, self.status.size, rm.max_hazard)
-        cand, share = kernels.away_with_peer_share(
-            cand, self.status, self.village, self.home_count, self.village_size, np.int8(AWAY)
-        )
-        p_back = rules.return_probability(
-            self.world.home_income(),
-            self.spec.behaviour.wages.coastal,
-            share,
-            self.env.active_levers,
-            self.attachment[cand],
-            rm,
-        )
-        u_back = g.random(cand.size)
-        jobless = self._jobless
-        p_leave = rules.leave_probability(
-            kernels.months_since(jobless, self.since, self.month % _WRAP), rm
-        )
-        u_leave = g.random(jobless.size)
+        u_back, u_leave = g.random(cand.size), g.random(self._jobless.size)
         self._jobless, self.returns, self.departures = kernels.migrate(
-            cand, u_back, rm.max_hazard, np.asarray(p_back, dtype=float), jobless, u_leave,
-            np.asarray(p_leave, dtype=float), np.int8(UNEMPLOYED_HOME), np.int8(AWAY),
-            self.status, self.since, self._savings, self._saved, self._counts,
-            self.month % _WRAP, self.village, self.home_count,
+            cand, u_back, self._jobless, u_leave, self.world.home_income(),
+            self.spec.behaviour.wages.coastal, self.env.active_levers, self._b_rec,
+            np.int8(UNEMPLOYED_HOME), np.int8(AWAY), self.status, self.since, self._savings,
+            self._saved, self._counts, self.month % _WRAP, self.village, self.home_count,
+            self.village_size, self.attachment,
         )  # fmt: skip
 
     def _phase_founding(self) -> None:
         """Foundings: each tailor at home with the skill founds with probability
         sum_s share_s p_s (drawn by `_bernoulli_positions` over all tailors), in stage s with
         probability proportional to share_s p_s: the same joint distribution as drawing a stage
-        by share and then founding with p_s."""
+        by share and then founding with p_s. The rest is `entry_kernels.found`."""
         ent = self.spec.behaviour.entrepreneurship
         g = self.streams.founding
         world = self.world
@@ -403,220 +364,145 @@ class VectorModel:
         )
         joint = world.founder_shares * p
         pos = _bernoulli_positions(g, self.status.size, float(joint.sum()))
-        st = self.status[pos]
-        who = pos[
-            ((st == EMPLOYED_HOME) | (st == UNEMPLOYED_HOME)) & (self.skill[pos] >= ent.skill_min)
-        ]
-        if who.size == 0:
+        k = pos.size
+        if k == 0:
             return
-        stage = np.atleast_1d(rules.choose(joint, g.random(who.size)))
-        order = g.permutation(who.size)  # who founds first where plant is short
-        who, stage = who[order], stage[order]
-        need = float(world.plant_need(ent.startup_workers))
-        cells = self._choose_cells(
-            stage, 0, np.array([need]), plant_available, self.streams.location
-        )
-        has_plant = (
-            self._plant_flat[cells] - kernels.need_before(cells, np.full(who.size, need), self._N)
-            >= need
-        )
-        cost = rules.startup_cost(has_plant, ent)
-        cap, lev = world.founder_credit_terms(self.month, self._zone_flat[cells])
-        savings = self._savings_of(who)
-        ok = savings + rules.founder_credit(savings, cap, lev) >= cost
-        if not ok.any():
-            return
-        who, stage, cells, cost, has_plant = who[ok], stage[ok], cells[ok], cost[ok], has_plant[ok]
-        self._leave_jobs(who)
-        self._set_status(who, ENTREPRENEUR)  # settles their savings
-        self._jobless = self._jobless[self.status[self._jobless] == UNEMPLOYED_HOME]
-        equity = np.minimum(self._savings[who], cost)
-        self._savings[who] -= equity
-        prod = rules.entry_productivity(
-            ent.startup_workers, g.standard_normal(who.size), self.spec.behaviour.production
-        )
-        self._add_firms(
-            cells,
-            stage,
-            RETURNEE,
-            False,
-            who,
-            equity,
-            cost - equity,
-            ent.startup_workers,
-            prod,
-            take_plant=has_plant,
-        )
+        u, shock, u_loc = g.random(2 * k), g.standard_normal(k), self.streams.location.random(2 * k)
+        cap_z, lev_z = world.founder_credit_terms(self.month, self._zones)
+        start = self.firms.reserve(k)
+        founded, self._jobless = entry_kernels.found(
+            pos, joint, u, u_loc, shock, self._b_rec, self._location_args(),
+            float(world.plant_need(ent.startup_workers)), plant_available,
+            np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float),
+            self.status, self.skill, self.since, self._savings, self._saved, self._counts,
+            self.month % _WRAP, self.employer, self._jobless, self.firms.cols["first_staff"],
+            self._next_staff, self._prev_staff, self.firms.cols["tailors"], self._at_home,
+            np.int8(UNEMPLOYED_HOME), np.int8(ENTREPRENEUR), np.int8(RETURNEE), start,
+            self.month, self.county.height, self._zone_flat, self._anchor_weight,
+            *self._firm_columns(), self.world.zone_counts, self._counts_flat, self._boxes,
+            self._window, self.births,
+        )  # fmt: skip
+        self.firms.n = start + founded  # the slots not used stay free
+        if founded:
+            self._a = None
 
-    def _leave_jobs(self, who: np.ndarray) -> None:
-        """Tailors in `who` stop working for their employer (if any)."""
+    def _firm_columns(self) -> list[np.ndarray]:
         c = self.firms.cols
-        kernels.leave_jobs(
-            who, self.employer, c["tailors"], c["first_staff"], self._next_staff,
-            self._prev_staff,
+        return [c[k] for k in ENTRANT_COLUMNS]
+
+    def _location_args(self) -> tuple:
+        """What the location submodel reads besides the zone counts (`entry_kernels.locate`)."""
+        loc = self.spec.behaviour.location
+        return (
+            self._area, self._advantage, self._base_rent, self._zone_policy, self.chain.linked,
+            bool(loc.count_all_stages), self._plant_flat, self._zone_order, self._zone_start,
+            self._zone_end, self._mass_coef, self._box_z, float(loc.cell_increasing_returns),
+            self._cell_plant,
         )  # fmt: skip
 
     def _phase_investment(self) -> None:
+        """Outside investors: how many arrive (`World.investor_arrivals`), then
+        `entry_kernels.invest`."""
         inv = self.spec.behaviour.outside_investment
-        ent = self.spec.behaviour.entrepreneurship
         g = self.streams.investment
-        n = self.world.investor_arrivals(self._alive().size, self.env.active_levers, g)
+        world = self.world
+        n = world.investor_arrivals(self._alive().size, self.env.active_levers, g)
         if n == 0:
             return
-        stage = np.atleast_1d(rules.choose(self.world.investor_stage_weights(), g.random(n)))
-        anchor = g.random(n) < inv.anchor_share
-        workers = np.where(anchor, inv.anchor_workers, inv.workers)
-        # each arrival sees the labour left after the expected take of the arrivals before it
-        margin_term = rules.investor_acceptance(self.world.stage_margin[stage], 1.0, 0, inv)
-        taken = (margin_term * workers).cumsum() - margin_term * workers
-        available = np.maximum(int(self._counts[UNEMPLOYED_HOME]) + self.local_pool - taken, 0)
-        labour = np.where(workers > 0, np.minimum(1.0, available / np.maximum(workers, 1)), 1.0)
-        kept = g.random(n) < margin_term * labour
-        stage, anchor, workers = stage[kept], anchor[kept], workers[kept]
-        if stage.size == 0:
-            return
-        needs = np.asarray(
-            self.world.plant_need(np.array([inv.workers, inv.anchor_workers])), dtype=float
-        )
-        cells = self._choose_cells(
-            stage, anchor.astype(np.int64), needs, False, self.streams.location
-        )
-        prod = rules.entry_productivity(
-            workers, g.standard_normal(stage.size), self.spec.behaviour.production
-        )
-        capital = ent.startup_fixed_cost + ent.capital_per_worker * workers
-        self._add_firms(cells, stage, OUTSIDE, anchor, -1, capital, 0.0, workers, prod)
+        u, shock, u_loc = g.random(3 * n), g.standard_normal(n), self.streams.location.random(2 * n)
+        needs = np.asarray(world.plant_need(np.array([inv.workers, inv.anchor_workers])), float)
+        start = self.firms.reserve(n)
+        entered = entry_kernels.invest(
+            n, u, u_loc, shock, world.investor_stage_weights(), world.stage_margin,
+            float(self._counts[UNEMPLOYED_HOME] + self.local_pool), self._b_rec,
+            self._location_args(), needs, start, self.month, np.int8(OUTSIDE),
+            self.county.height, self._zone_flat, self._anchor_weight, *self._firm_columns(),
+            world.zone_counts, self._counts_flat, self._boxes, self._window, self.births,
+        )  # fmt: skip
+        self.firms.n = start + entered  # the slots not used stay free
+        if entered:
+            self._a = None
 
     def _phase_labour(self) -> None:
+        """Targets (`kernels.labour_plan`), then layoffs and matching
+        (`kernels.labour_market`)."""
         g = self.streams.labour
         c = self.firms.cols
         kpw = self.spec.behaviour.entrepreneurship.capital_per_worker
         a = self._alive()
-        tl, lc, age = c["tailors"][a], c["locals"][a], c["age"][a]
-        workers = tl + lc
-        room = (
-            self.world.firm_leverage(self.month, c["zone"][a]) * np.maximum(c["capital"][a], 0)
-            - c["debt"][a]
-        )
-        target = rules.hiring_target(
-            workers, c["margin"][a], room, kpw, self.spec.behaviour.production
-        )
-        planning = (age != 0) | (workers != 0)  # entrants keep their start-up target
-        target = np.where(planning, target, c["target"][a])
-        c["target"][a] = target
-        # layoffs: which workers go is random (tailors vs locals, then which tailors)
-        cut = workers - target
-        cm = cut > 0
-        if cm.any():
-            nt, nl, cc = tl[cm].astype(np.int64), lc[cm].astype(np.int64), cut[cm].astype(np.int64)
-            fired, fired_l = kernels.lay_off(
-                a[cm], cc, nt, nl, g.random(int(cc.sum() + nt.sum())), self.employer,
-                c["tailors"], c["first_staff"], self._next_staff, self._prev_staff,
-            )  # fmt: skip
-            lc[cm] = nl - fired_l
-            self.local_pool += int(fired_l.sum())
-            if fired.size:
-                self._set_status(fired, UNEMPLOYED_HOME)
-                self._jobless = np.concatenate([self._jobless, fired])
-                tl = c["tailors"][a]
-        # matching: job seekers in random order to vacancies of firms in random order, then
-        # local workers to what is left, firm by firm in the same order, while the pool lasts
-        seekers = self._jobless
-        seekers = seekers[g.permutation(seekers.size)]
-        self.world.last_seekers = float(seekers.size)
-        order = g.permutation(a.size)
-        gap = np.maximum(target - tl - lc, 0).astype(np.int64)
-        self.world.last_vacancies = float(gap.sum())
-        hired_at = np.zeros(2 * a.size, dtype=np.int64)
-        hires, self.local_pool = kernels.match(
-            seekers, order, gap, a, self.employer, hired_at, self.local_pool, c["first_staff"],
-            self._next_staff, self._prev_staff,
+        leverage = np.asarray(self.world.firm_leverage(self.month, self._zones), dtype=float)
+        target, n_uniforms = kernels.labour_plan(
+            a, c["tailors"], c["locals"], c["age"], c["capital"], c["debt"], c["margin"],
+            c["zone"], c["target"], leverage, kpw, self._b_rec,
         )  # fmt: skip
-        self._set_status(seekers[:hires], EMPLOYED_HOME)
-        self._jobless = seekers[hires:]
-        hired, took = hired_at[: a.size], hired_at[a.size :]
-        c["tailors"][a] = tl + hired
-        c["locals"][a] = lc + took
-        c["debt"][a] += np.where(age > 0, kpw * (hired + took), 0.0)
+        self._jobless, self.local_pool, seekers, vacancies = kernels.labour_market(
+            a, target, g.random(n_uniforms), c["tailors"], c["locals"], c["age"], c["debt"],
+            kpw, self.employer, c["first_staff"], self._next_staff, self._prev_staff,
+            self._jobless, self.local_pool, self.status, self.since, self._savings, self._saved,
+            self._counts, self.month % _WRAP, np.int8(EMPLOYED_HOME), np.int8(UNEMPLOYED_HOME),
+        )  # fmt: skip
+        self.world.last_seekers = float(seekers)
+        self.world.last_vacancies = float(vacancies)
 
     def _phase_production(self) -> None:
+        """The month's environment (`World.environment`), then `kernels.produce`."""
         world = self.world
         world.environment(self.month, self.env, self.streams.production, box_fresh=True)
-        b = self.spec.behaviour
         c = self.firms.cols
         a = self._alive()
         env = self.env
-        rows = kernels.production_inputs(
+        self._rows = kernels.produce(
             a, c["stage"], c["cell"], c["zone"], c["productivity"],
-            self.streams.production.standard_normal(a.size), b.production.productivity_shock_sd,
-            c["tailors"], c["locals"], c["age"], c["plant_m2"], c["plant_months"], c["debt"],
-            self._box_flat, self.chain.linked, self._N, env.rent.ravel(),
-            self.county.base_rent, env.lever_terms, self.chain.output_per_worker, env.demand,
-            env.input_cost_share,
+            self.streams.production.standard_normal(a.size), c["tailors"], c["locals"],
+            c["age"], c["plant_m2"], c["plant_months"], c["debt"], self._box_flat,
+            self.chain.linked, self._N, env.rent.ravel(), self.county.base_rent,
+            env.lever_terms, self.chain.output_per_worker, env.demand, env.input_cost_share,
+            self._b_rec, self._lv_rec,
         )  # fmt: skip
-        r = dict(zip(kernels.PRODUCTION_ROWS, rows, strict=True))
-        ext = rules.externality(r["same"], r["linked"], b.externalities, b.agglomeration_unit)
-        out = rules.firm_output(
-            r["output_per_worker"], r["productivity"], ext, r["demand"], r["tailors"],
-            r["locals"], b.production,
-        )  # fmt: skip
-        costs, rf, rb, rp, rent_due = rules.firm_accounts(
-            out, r["input_cost_share"], r["tailors"], r["locals"], r["plant_m2"], r["rent"],
-            r["plant_rent"], r["debt"], r["plant_months"], r["age"],
-            rows[12:15], b, self.spec.levers,
-        )  # fmt: skip
-        self._tmp = dict(rows=rows, out=out, costs=costs, rf=rf, rb=rb, rp=rp, rent_due=rent_due)
 
     def _phase_accounts(self) -> None:
+        """Each lever pays its share of what firms request (`Government.grant`), then
+        `kernels.settle_accounts`; stage margins and local supply for next month."""
         c = self.firms.cols
-        a = self._alive()
-        t = self._tmp
-        rf, rb, rp = t["rf"], t["rb"], t["rp"]
+        rows = self._rows
         month, gov = self.month, self.gov
-        s_fin = gov.grant("financing", float(rf.sum()), month)
-        s_bur = gov.grant("burden", float(rb.sum()), month)
-        s_pla = gov.grant("plant_supply", float(rp.sum()), month)
-        S = self.chain.n
-        profit_by_stage, output_by_stage = np.zeros(S), np.zeros(S)
-        kernels.settle_accounts(
-            a, t["rows"], t["out"], t["costs"], *np.broadcast_arrays(rf, rb, rp), s_fin, s_bur,
-            s_pla, self.spec.behaviour.production.amortization, c["profit"], c["margin"],
-            c["capital"], c["debt"], c["output"], c["loss_streak"], c["age"],
-            c["plant_months"], profit_by_stage, output_by_stage,
+        s_fin = gov.grant("financing", float(rows[2].sum()), month)
+        s_bur = gov.grant("burden", float(rows[3].sum()), month)
+        s_pla = gov.grant("plant_supply", float(rows[4].sum()), month)
+        out_stage, profit_stage, rent = kernels.settle_accounts(
+            self._alive(), rows, s_fin, s_bur, s_pla,
+            self.spec.behaviour.production.amortization, c["profit"], c["margin"],
+            c["capital"], c["debt"], c["output"], c["loss_streak"], c["age"], c["plant_months"],
+            c["plant_m2"], self.chain.n,
         )  # fmt: skip
-        gov.plant_rent_collected += float((t["rent_due"] - rp * s_pla).sum())
-        self.world.record_accounts(output_by_stage, profit_by_stage)
+        gov.plant_rent_collected += rent
+        self.world.record_accounts(out_stage, profit_stage)
 
     def _phase_exit(self) -> None:
-        ex = self.spec.behaviour.exit
-        if not ex.enabled:
+        """`kernels.exit_firms`; loan guarantees pay their share of the debt left behind."""
+        if not self.spec.behaviour.exit.enabled:
             return
         c = self.firms.cols
         a = self._alive()
-        profit = c["profit"][a]
-        forced = (c["capital"][a] < 0) | (c["loss_streak"][a] >= ex.loss_months)
-        u = self.streams.exit.random(a.size)
-        gone = forced | (u < rules.exit_hazard(c["age"][a], profit < 0, ex))
-        if not gone.any():
-            return
-        out = a[gone]
-        zone = c["zone"][out].astype(np.int64)
-        if self.gov.active("financing", self.month):
-            owed = float(c["debt"][out][self.gov.eligible_zones["financing"][zone]].sum())
-            if owed > 0:
-                self.gov.grant(
-                    "financing", self.spec.levers.financing.guarantee_share * owed, self.month
-                )
-        released, freed_locals = kernels.close_firms(
-            out, self.month, self.employer, c["owner"], c["tailors"], c["locals"], c["alive"],
-            c["died"], c["cell"], c["stage"], c["zone"], c["anchor"], c["origin"],
-            c["plant_m2"], self._plant_flat, self._anchor_weight, self.world.zone_counts,
-            self._counts_flat, self._boxes, self._window, self._N, self.deaths,
-            np.int8(UNEMPLOYED_HOME), self.status, self.since, self._savings, self._saved,
-            self._counts, self.month % _WRAP, c["first_staff"], self._next_staff,
+        guarantees = self.gov.active("financing", self.month)
+        released, freed_locals, owed = kernels.exit_firms(
+            a, self.streams.exit.random(a.size), self._b_rec,
+            self.gov.eligible_zones["financing"], guarantees, self.month, self.employer,
+            c["owner"], c["tailors"], c["locals"], c["alive"], c["died"], c["cell"],
+            c["stage"], c["zone"], c["anchor"], c["origin"], c["plant_m2"], c["capital"],
+            c["loss_streak"], c["age"], c["profit"], c["debt"], self._plant_flat,
+            self._anchor_weight, self.world.zone_counts, self._counts_flat, self._boxes,
+            self._window, self._N, self.deaths, np.int8(UNEMPLOYED_HOME), self.status,
+            self.since, self._savings, self._saved, self._counts, self.month % _WRAP,
+            c["first_staff"], self._next_staff,
         )  # fmt: skip
-        self._jobless = np.concatenate([self._jobless, released])
-        self.local_pool += freed_locals
+        if owed > 0:
+            self.gov.grant(
+                "financing", self.spec.levers.financing.guarantee_share * owed, self.month
+            )
+        if released.size or freed_locals:
+            self._jobless = np.concatenate([self._jobless, released])
+            self.local_pool += freed_locals
         self._a = None
 
     def _phase_measures(self) -> None:
@@ -629,9 +515,9 @@ class VectorModel:
         a = self._alive()
         world, gov = self.world, self.gov
         S, Z = self.chain.n, self.county.n_zones
-        cross, emp_zone, present, out_stage, density, tot = kernels.month_totals(
+        cross, emp_zone, present, out_stage, tot = kernels.month_totals(
             a, c["stage"], c["zone"], c["cell"], c["tailors"], c["locals"], c["output"],
-            c["profit"], S, Z, self._N,
+            c["profit"], S, Z, self.county.width, self.county.height,
         )  # fmt: skip
         self.log.record(
             month=self.month,
@@ -645,7 +531,7 @@ class VectorModel:
             present=present,
             out_stage=out_stage,
             local_share=world.local_share,
-            density=density,
+            moran_parts=tot[5:],
             status_counts=self._counts.copy(),
             returns=self.returns,
             departures=self.departures,
@@ -727,3 +613,26 @@ class VectorModel:
             },
             columns=FIRM_COLUMNS,
         )
+
+
+def warm_up(scenario: Scenario) -> None:
+    """Load (or compile, the first time) every compiled kernel the engine calls for this
+    scenario's types, by running it scaled down to 500 tailors for 3 months with entry forced
+    on. numba compiles a kernel on its first call in a process, or loads it from its on-disk
+    cache in a few milliseconds; a benchmark calls this before its clock starts, as it imports
+    the modules before it, so that it times the model and not the loading."""
+    from sim.loading import with_overrides
+    from sim.scaling import scale_overrides
+
+    busy = {
+        **scale_overrides(scenario, 500),
+        "run.months": 3,
+        "behaviour.entrepreneurship.max_hazard": 1.0,
+        "behaviour.entrepreneurship.intercept": 20.0,
+        "behaviour.entrepreneurship.skill_min": 0.0,
+        "behaviour.outside_investment.base_rate": 5.0,
+        "behaviour.outside_investment.intercept": 20.0,
+    }
+    model = VectorModel(with_overrides(scenario, busy), seed=0)
+    for _ in range(3):
+        model.step()
