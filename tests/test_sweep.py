@@ -107,7 +107,7 @@ def test_shipped_sweeps_load_and_levers_arms_mirror_the_lever_scenarios():
     small = load_sweep(SWEEPS / "small.yaml")
     assert small.spec.engine == "vector" and small.base.run.months == 12
     plan = load_sweep(SWEEPS / "levers.yaml")
-    assert (plan.spec.replicates, plan.spec.root_seed, plan.spec.keep_months) == (20, 20261125, 12)
+    assert (plan.spec.replicates, plan.spec.root_seed, plan.spec.keep_months) == (50, 20261125, 12)
     assert list(plan.arms) == ["no_policy", "financing", "burden", "plants", "combined"]
     assert plan.base.population.tailors == 10_000  # written at the shipped 1:20 scale...
     assert plan.spec.tailors == 200_000  # ...and run at 1:1
