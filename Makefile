@@ -44,3 +44,4 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+	rm -rf sim/__pycache__/numba-*  # the vector engine's compiled kernels (sim/jit.py)

@@ -65,8 +65,8 @@ def _is_number_list(v: object) -> bool:
 
 def _fields(section: BaseModel) -> list[tuple[str, Any, Any]]:
     """(name, dtype, value) of the fields a compiled rule can read: numbers (ints as int64,
-    floats as float64, flags as bool), lists of numbers (float64 subarrays) and nested
-    sections (nested records)."""
+    floats as float64, flags as bool), lists of numbers (int64 subarrays if all are ints, else
+    float64) and nested sections (nested records)."""
     out: list[tuple[str, Any, Any]] = []
     for key, info in type(section).model_fields.items():
         v = getattr(section, key)
@@ -79,8 +79,10 @@ def _fields(section: BaseModel) -> list[tuple[str, Any, Any]]:
             out.append((key, np.int64, v))
         elif isinstance(v, int | float):
             out.append((key, np.float64, float(v)))
-        elif _is_number_list(v):
-            out.append((key, (np.float64, (len(v),)), tuple(float(x) for x in v)))
+        elif _is_number_list(v):  # ints stay ints (an index), anything else is float64
+            whole = all(isinstance(x, int) for x in v)
+            kind = np.int64 if whole else np.float64
+            out.append((key, (kind, (len(v),)), tuple(kind(x) for x in v)))
     return out
 
 

@@ -1,9 +1,12 @@
 """numba for the vector engine's compiled code: one decorator and one on-disk cache.
 
-numba caches a compiled function by its own source file, so a kernel that calls a compiled rule
-would keep the rule's old code after `sim/rules.py` changed. The cache therefore lives in a folder
-named after a hash of every module with compiled code: a change to any of them compiles afresh
-(once; later processes load the cache in milliseconds). NUMBA_CACHE_DIR, if set, wins.
+numba checks a cached function against its own source file only, so a kernel that calls a
+compiled rule would keep the rule's old code after `sim/rules.py` changed, and a cache written
+without bounds checking would be loaded by a debugging run that asks for it. The cache therefore
+lives in a folder named after a hash of every module with compiled code, numba's version and the
+settings that change the machine code: a change to any of them compiles afresh (once; later
+processes load the cache in well under a second). The folder sits in `sim/__pycache__`, or under
+NUMBA_CACHE_DIR if that is set; old folders are left behind (`make clean` removes them).
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ import numba
 
 _HERE = Path(__file__).resolve().parent
 _COMPILED_MODULES = ("jit.py", "rules.py", "compiled_rules.py", "kernels.py", "entry_kernels.py")
+_SETTINGS = ("BOUNDSCHECK", "OPT", "DEBUG", "DEBUGINFO_DEFAULT", "FASTMATH")
 
 
 def _cache_dir() -> Path:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(numba.__version__.encode())
     for name in _COMPILED_MODULES:
         digest.update((_HERE / name).read_bytes())
-    return _HERE / "__pycache__" / f"numba-{digest.hexdigest()[:16]}"
+    for name in _SETTINGS:
+        digest.update(f"{name}={getattr(numba.config, name, None)!r}".encode())
+    root = Path(os.environ["NUMBA_CACHE_DIR"]) if os.environ.get("NUMBA_CACHE_DIR") else None
+    return (root or _HERE / "__pycache__") / f"numba-{digest.hexdigest()[:16]}"
 
 
-if not os.environ.get("NUMBA_CACHE_DIR"):
-    numba.config.CACHE_DIR = str(_cache_dir())
+numba.config.CACHE_DIR = str(_cache_dir())
 
 OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 

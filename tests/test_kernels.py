@@ -163,3 +163,28 @@ def test_month_totals_give_morans_i(firms):
         assert np.isnan(got)
     else:
         assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_the_kernel_cache_is_keyed_by_source_settings_and_folder(monkeypatch, tmp_path):
+    # a kernel inlines the compiled rules it calls, and numba checks a cache only against the
+    # kernel's own file: the folder's name must change with any compiled module or setting
+    import shutil
+
+    import numba
+
+    from sim import jit
+
+    base = jit._cache_dir()
+    monkeypatch.setattr(numba.config, "BOUNDSCHECK", 1)
+    assert jit._cache_dir() != base  # a bounds-checked run never loads unchecked code
+    monkeypatch.undo()
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in jit._COMPILED_MODULES:
+        shutil.copy(jit._HERE / name, src / name)
+    monkeypatch.setattr(jit, "_HERE", src)
+    assert jit._cache_dir().name == base.name
+    (src / "rules.py").write_text((src / "rules.py").read_text() + "\n# a changed rule\n")
+    assert jit._cache_dir().name != base.name
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "user"))
+    assert jit._cache_dir().parent == tmp_path / "user"  # a user's folder, still keyed
