@@ -6,7 +6,7 @@ functions of `sim.rules`, called with arrays, and the county is the same `sim.wo
 
 Where the Mesa engine lets agents act one after another within a month, this engine lets a phase's
 agents act on the state at the start of the phase. docs/model.md ("The vector engine") lists each
-such point; the equivalence tests (tests/test_equivalence.py) are the evidence that the
+such point; the equivalence tests (tests/equivalence.py) are the evidence that the
 differences do not show in the measures.
 
 Speed: at small populations a month is a fixed number of small NumPy calls, so the engine keeps
