@@ -1,21 +1,23 @@
-"""The vectorized NumPy engine: the same model as sim.model, as a structure of arrays.
+"""The vector engine: the same model as sim.model, as a structure of arrays and compiled kernels.
 
-Tailors are fixed-length arrays, firms a growing `Table`. Every phase is whole-array work: no
-Python loop runs over agents (loops run over stages, zones or levers only). The rules are the same
-functions of `sim.rules`, called with arrays, and the county is the same `sim.world.World`.
+Tailors are fixed-length arrays, firms a growing `Table`. Each phase prepares its inputs here
+(the world-level submodels of `sim.world.World`, shared with the Mesa engine, and the month's
+random numbers from the `Generator` streams) and then makes one call to a compiled kernel
+(`sim.kernels`, `sim.entry_kernels`) that loops over the agents concerned; no Python loop runs
+over agents. The kernels call the rules of `sim.rules` compiled from their own source
+(`sim.compiled_rules`), so the model has one definition per submodel.
 
 Where the Mesa engine lets agents act one after another within a month, this engine lets a phase's
 agents act on the state at the start of the phase. docs/model.md ("The vector engine") lists each
 such point; the equivalence tests (tests/equivalence.py) are the evidence that the
 differences do not show in the measures.
 
-Speed: at small populations a month is a fixed number of small NumPy calls, so the engine keeps
-that number low. Rare events among many tailors (returns, foundings) are drawn by skipping to the
-next success (`_bernoulli_positions`) instead of one uniform per tailor; savings and months
-jobless are kept lazily (`since`, the month of a tailor's last change of status); status counts,
-village home counts and neighbourhood sums are updated with each change instead of recounted; the
-monthly measures are recorded as small aggregates and computed for all months at once
-(`sim.measures.MonthLog`).
+Speed: rare events among many tailors (returns, foundings) are drawn by skipping to the next
+success (`_bernoulli_positions`) instead of one uniform per tailor; savings and months jobless
+are kept lazily (`since`, the month of a tailor's last change of status); status counts, village
+home counts, each firm's staff list and the neighbourhood sums are updated with each change
+instead of recounted; the monthly measures are recorded as small aggregates and computed for all
+months at once (`sim.measures.MonthLog`).
 """
 
 from __future__ import annotations
