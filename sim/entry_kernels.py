@@ -272,14 +272,14 @@ def _shuffle(a, b, u):
 
 
 @jit()
-def locate(
-    stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, area, advantage, base_rent,
-    policy, zone_counts, linked, count_all_stages, plant, zone_order, zone_start, zone_end,
-    mass_coef, box_z, power, plant_factor,
-):  # fmt: skip
+def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, loc_args, zone_counts):
     """Location submodel for a batch of entrants (the counts at the start of the batch): the
     zone weights of the rule `zone_weights` for each (stage, need) group, then a zone and a cell
-    each (`draw_cells`). Returns flat cells."""
+    each (`draw_cells`). `loc_args` is `VectorModel._location_args()`. Returns flat cells."""
+    (
+        area, advantage, base_rent, policy, linked, count_all_stages, plant, zone_order,
+        zone_start, zone_end, mass_coef, box_z, power, plant_factor,
+    ) = loc_args  # fmt: skip
     group, gs, gn, zplant, same, lk, plant_z = location_groups(
         stage, need_idx, needs, zone_counts, linked, count_all_stages, plant, zone_order,
         zone_start, zone_end,
@@ -327,9 +327,7 @@ def found(
     needs = np.full(1, need)
     cells = locate(
         stage, np.zeros(n, dtype=np.int64), needs, plant_available, u_loc[:n], u_loc[n : 2 * n],
-        b.location, b.agglomeration_unit, loc_args[0], loc_args[1], loc_args[2], loc_args[3],
-        zone_counts, loc_args[4], loc_args[5], loc_args[6], loc_args[7], loc_args[8],
-        loc_args[9], loc_args[10], loc_args[11], loc_args[12], loc_args[13],
+        b.location, b.agglomeration_unit, loc_args, zone_counts,
     )  # fmt: skip
     has_plant = np.empty(n, dtype=np.bool_)
     before = need_before(cells, np.full(n, need), zone_of_cell.size)
@@ -417,9 +415,7 @@ def invest(
     need_idx = anchor.astype(np.int64)
     cells = locate(
         stage, need_idx, needs, False, u_loc[:m], u_loc[m : 2 * m], b.location,
-        b.agglomeration_unit, loc_args[0], loc_args[1], loc_args[2], loc_args[3], zone_counts,
-        loc_args[4], loc_args[5], loc_args[6], loc_args[7], loc_args[8], loc_args[9],
-        loc_args[10], loc_args[11], loc_args[12], loc_args[13],
+        b.agglomeration_unit, loc_args, zone_counts,
     )  # fmt: skip
     productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
     capital = ent.startup_fixed_cost + ent.capital_per_worker * workers

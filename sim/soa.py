@@ -75,10 +75,3 @@ class Table:
         start = self.n
         self.n += count
         return start
-
-    def append(self, count: int, **values) -> np.ndarray:
-        """Add `count` rows (given columns set, others at their defaults); return their slots."""
-        start = self.reserve(count)
-        for k, v in values.items():
-            self.cols[k][start : start + count] = v
-        return np.arange(start, start + count)

@@ -9,7 +9,7 @@ over agents. The kernels call the rules of `sim.rules` compiled from their own s
 
 Where the Mesa engine lets agents act one after another within a month, this engine lets a phase's
 agents act on the state at the start of the phase. docs/model.md ("The vector engine") lists each
-such point; the equivalence tests (tests/equivalence.py) are the evidence that the
+such point; the equivalence tests (tests/test_equivalence.py) are the evidence that the
 differences do not show in the measures.
 
 Speed: rare events among many tailors (returns, foundings) are drawn by skipping to the next
@@ -118,7 +118,6 @@ class VectorModel:
         self._counts = np.bincount(self.status, minlength=4).astype(np.int64)
         w = b.wages
         self._saved = np.array([w.coastal, w.home, 0.0, 0.0]) * w.saving_rate
-        self._saves = [bool(v != 0) for v in self._saved]
 
         # per-scenario constants of the grid, the zones and the location choice
         county, world = self.county, self.world
@@ -132,8 +131,6 @@ class VectorModel:
         # every zone has a cell: validation takes zones of width and height >= 1 that do not
         # overlap, and `rest` exists only if some cell is left (sim.space.build_county)
         assert (sizes > 0).all(), "a zone without cells"
-        self._zone_size = sizes
-        self._zone_of_pos = self._zone_flat[self._zone_order]  # zone of each zone-order position
         self._plant_flat = world.plant.reshape(-1)  # views: the world updates them in place
         self._counts_flat = world.counts.reshape(-1)
         self._anchor_weight = b.outside_investment.anchor_weight
@@ -141,9 +138,6 @@ class VectorModel:
         self._b_rec = compiled_rules.record(b)
         self._lv_rec = compiled_rules.record(scenario.levers)
         self._zones = np.arange(county.n_zones)
-        self._area = np.asarray(county.area, dtype=float)
-        self._advantage = np.asarray(county.advantage, dtype=float)
-        self._base_rent = np.asarray(county.base_rent, dtype=float)
         self._at_home = np.array([EMPLOYED_HOME, UNEMPLOYED_HOME], dtype=np.int8)
         # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k], the
         # agglomeration unit folded in. This is an engine copy of rules.cell_weights (with the
@@ -200,7 +194,7 @@ class VectorModel:
         self.local_pool -= int(f.workers.sum())
         self.initial_employment = float(f.workers.sum())
         self.world.environment(self.month, self.env, self.streams.production, box_fresh=True)
-        self._tmp: dict[str, np.ndarray] = {}
+        self._rows = np.empty((7, 0))  # `kernels.produce`'s rows, from production to accounts
         self._record()
 
     # ------------------------------------------------------------------ helpers
@@ -269,7 +263,6 @@ class VectorModel:
             return v if isinstance(v, np.ndarray) and v.dtype == dtype else np.full(k, v, dtype)
 
         start = self.firms.reserve(k)
-        c = self.firms.cols
         if take_plant is False:
             mode, gets = 0, np.zeros(k, dtype=bool)
         elif isinstance(take_plant, np.ndarray):  # the caller decided who gets plant
@@ -282,10 +275,8 @@ class VectorModel:
             each(owner, np.int64), each(capital, np.float64), each(debt, np.float64),
             each(target, np.int64), each(productivity, np.float64), each(age, np.int64),
             self.month, mode, gets, need, self.county.height, self._zone_flat,
-            self._anchor_weight, c["alive"], c["stage"], c["zone"], c["x"], c["y"], c["cell"],
-            c["origin"], c["anchor"], c["owner"], c["capital"], c["debt"], c["target"],
-            c["productivity"], c["age"], c["born"], c["plant_m2"], self._plant_flat,
-            self.world.zone_counts, self._counts_flat, self._boxes, self._window, self.births,
+            self._anchor_weight, *self._firm_columns(), self._plant_flat, self.world.zone_counts,
+            self._counts_flat, self._boxes, self._window, self.births,
             isinstance(age, int) and age == 0,
         )  # fmt: skip
         self._a = None
@@ -304,12 +295,11 @@ class VectorModel:
         has stage `stages[i]` and plant need `needs[need_idx[i]]`."""
         k = stages.size
         u_zone, u_cell = g.random(k), g.random(k)
-        la = self._location_args()
         return entry_kernels.locate(
             np.asarray(stages, dtype=np.int64), np.zeros(k, dtype=np.int64) + need_idx,
             np.asarray(needs, dtype=float), plant_only, u_zone, u_cell,
-            self._b_rec[0]["location"], float(self.spec.behaviour.agglomeration_unit), *la[:4],
-            self.world.zone_counts, *la[4:],
+            self._b_rec[0]["location"], float(self.spec.behaviour.agglomeration_unit),
+            self._location_args(), self.world.zone_counts,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ the month
@@ -394,9 +384,9 @@ class VectorModel:
 
     def _location_args(self) -> tuple:
         """What the location submodel reads besides the zone counts (`entry_kernels.locate`)."""
-        loc = self.spec.behaviour.location
+        county, loc = self.county, self.spec.behaviour.location
         return (
-            self._area, self._advantage, self._base_rent, self._zone_policy, self.chain.linked,
+            county.area, county.advantage, county.base_rent, self._zone_policy, self.chain.linked,
             bool(loc.count_all_stages), self._plant_flat, self._zone_order, self._zone_start,
             self._zone_end, self._mass_coef, self._box_z, float(loc.cell_increasing_returns),
             self._cell_plant,
