@@ -189,10 +189,9 @@ def migrate(
     """Return migration's moves, decided on the state at the start of the month. Candidate i
     passed a Bernoulli(max_hazard) draw before; if still away, it returns when
     u_back[i] * max_hazard < p, p the rule `return_probability` on its village's share at home
-    (so it returns with probability p). A jobless tailor at home leaves when u_leave[j] * h <
-    the rule `leave_probability` on its months jobless (h = leave_hazard, the rule's largest
-    value). Statuses and village home counts move. Returns (the new jobless list: those who
-    stayed, then the returnees; returns; departures)."""
+    (so it returns with probability p). Jobless tailor j at home leaves when u_leave[j] is below
+    the rule `leave_probability` of its months jobless. Statuses and village home counts move.
+    Returns (the new jobless list: those who stayed, then the returnees; returns; departures)."""
     rm = b_rec[0].return_migration
     away_now = np.empty(cand.size, dtype=np.int64)
     share = np.empty(cand.size)
