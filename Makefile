@@ -19,7 +19,7 @@ main: venv
 	$(PY) -m sim sweep scenarios/sweeps/levers.yaml --out results/levers --workers 2
 	$(PY) -m sim compare results/levers
 
-# docs/gallery/: three small PNGs for the README (sim.plots via `python -m sim plot`): the
+# docs/gallery/: three small PNGs for the README (sim.viz.plots via `python -m sim plot`): the
 # baseline's county map over time, its chain completeness by zone, and the lever effects from the
 # levers sweep (rerun with --restart, so the images follow the code; about a minute in all).
 # PNGs at 90 dpi, each under 150 kB.
@@ -44,4 +44,4 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
-	rm -rf sim/__pycache__/numba-*  # the vector engine's compiled kernels (sim/jit.py)
+	rm -rf sim/engines/vector/__pycache__/numba-*  # the vector engine's compiled kernels (sim/engines/vector/jit.py)

@@ -5,9 +5,9 @@ Run: `python benchmarks/bench_engines.py` (defaults: Mesa at 20,000 tailors; vec
 above). Each configuration runs in its own process, so its peak RSS is its own. The clock covers
 building the model, the months and assembling the timeseries (the vector engine computes its
 measures there); the vector engine's compiled kernels are loaded before it
-(`sim.vector.warm_up`), as the modules are imported before it. Columns: engine, tailors, firms
-alive at the horizon, months, wall seconds (median over repeats), agent-months per second
-(tailors + living firms, summed over months), ms per month per 1,000 tailors (flat = linear
+(`sim.engines.vector.model.warm_up`), as the modules are imported before it. Columns: engine,
+tailors, firms alive at the horizon, months, wall seconds (median over repeats), agent-months per
+second (tailors + living firms, summed over months), ms per month per 1,000 tailors (flat = linear
 cost), peak RSS. The footer gives the vector/Mesa speed ratio at 20,000 tailors from this run.
 """
 
@@ -29,15 +29,17 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 def one(engine: str, tailors: int, months: int, seed: int) -> dict:
     """Run one configuration in this process and report wall time, firms and peak RSS."""
     import sim
-    import sim.model
-    import sim.vector  # imported before the clock starts: time the model, not module loading
-    from sim.run import make_model
-    from sim.scaling import scale_overrides
+    import sim.engines.mesa.model
+
+    # imported before the clock starts: time the model, not module loading
+    import sim.engines.vector.model
+    from sim.core.scaling import scale_overrides
+    from sim.experiments.run import make_model
 
     base = sim.load_scenario(BASELINE)
     scenario = sim.load_scenario(BASELINE, {**scale_overrides(base, tailors), "run.months": months})
     if engine == "vector":  # compiled kernels loaded before the clock, like the modules
-        sim.vector.warm_up(scenario)
+        sim.engines.vector.model.warm_up(scenario)
     t0 = time.perf_counter()
     model = make_model(scenario, engine, seed)
     for _ in range(months):

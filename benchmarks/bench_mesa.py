@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import sim
-from sim.model import ClusterModel
+from sim.engines.mesa.model import ClusterModel
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 

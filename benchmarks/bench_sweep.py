@@ -2,9 +2,9 @@
 
 Run: `python benchmarks/bench_sweep.py [--workers 1 2] [--repeats N]`. The sweep is the baseline
 county (1:20, 120 months, vector engine) over a 4 x 5 grid of return-migration peer weight and
-localization externality, 2 replicates: 40 runs. Its file is written to a temporary folder and
-every measurement runs `sim.sweep.run_sweep` into a fresh results folder there (deleted at the
-end), so nothing is resumed and the timing includes everything a user waits for: starting the
+localization externality, 2 replicates: 40 runs. Its file is written to a temporary folder and every
+measurement runs `sim.experiments.runner.run_sweep` into a fresh results folder there (deleted at
+the end), so nothing is resumed and the timing includes everything a user waits for: starting the
 pool (spawned processes import the model), the runs, and writing every run atomically.
 
 Columns: workers, runs, wall seconds (median over repeats), runs per minute, speedup over the
@@ -58,7 +58,7 @@ QUICK_ROUND = 20.0  # seconds: a first round faster than this gets 3 repeats
 
 
 def outputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from sim.sweep_store import load_results
+    from sim.experiments.store import load_results
 
     runs, ts = load_results(folder)
     return runs.drop(columns=VOLATILE), ts
@@ -74,7 +74,7 @@ def same(a: tuple[pd.DataFrame, pd.DataFrame], b: tuple[pd.DataFrame, pd.DataFra
 
 
 def one(sweep: Path, out: Path, workers: int) -> tuple[float, int]:
-    from sim.sweep import run_sweep
+    from sim.experiments.runner import run_sweep
 
     t0 = time.perf_counter()
     run_sweep(sweep, out, workers=workers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.compare import OUTCOMES, arm_summary, paired_effects, write_comparison
+from sim.experiments.compare import OUTCOMES, arm_summary, paired_effects, write_comparison
 
 
 def synthetic(effect: float, seeds: int = 40, rng_seed: int = 0) -> pd.DataFrame:

@@ -1,7 +1,7 @@
-"""The rules as the vector engine runs them (`sim.compiled_rules`: the source of `sim.rules`
-compiled by numba) agree with the NumPy rules the Mesa engine runs, on random inputs and the
-parameters of two scenarios. Tolerance: 1e-12 relative, for compiled exp, log and pow rounding
-differently in the last places; integer results (hiring targets, choices) must be equal."""
+"""The rules as the vector engine runs them (`sim.engines.vector.compiled_rules`: the source of
+`sim.core.rules` compiled by numba) agree with the NumPy rules the Mesa engine runs, on random
+inputs and the parameters of two scenarios. Tolerance: 1e-12 relative, for compiled exp, log and pow
+rounding differently in the last places; integer results (hiring targets, choices) must be equal."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim import compiled_rules as cr
-from sim import rules
+from sim.core import rules
+from sim.engines.vector import compiled_rules as cr
 from tests.conftest import SCENARIOS
 
 N = 257

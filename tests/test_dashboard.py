@@ -66,8 +66,8 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
 
 def _defaults(path: Path) -> dict:
     """The slider values a fresh dashboard for `path` starts with (not $CLUSTERSIM_SCENARIO's)."""
-    from sim.dashboard import model_params
-    from sim.loading import load_scenario
+    from sim.io.loading import load_scenario
+    from sim.viz.dashboard import model_params
 
     params = model_params(load_scenario(path), path)
     assert params["scenario_path"] == str(path)
@@ -77,9 +77,9 @@ def _defaults(path: Path) -> dict:
 def _same_run(path: Path, steps: int = 3) -> None:
     """The dashboard model with every slider at its start: the same scenario, seed and
     DataCollector output as ClusterModel(scenario) over `steps` months."""
-    from sim.dashboard import DashboardModel
-    from sim.loading import load_scenario
-    from sim.model import ClusterModel
+    from sim.engines.mesa.model import ClusterModel
+    from sim.io.loading import load_scenario
+    from sim.viz.dashboard import DashboardModel
 
     dash = DashboardModel(scenario_path=str(path), **_defaults(path))
     ref = ClusterModel(load_scenario(path))
@@ -109,8 +109,8 @@ def test_default_sliders_are_the_scenarios_own_run(path):
 def test_default_sliders_keep_an_enabled_tiny_budget(tmp_path):
     """A lever enabled with a budget under one slider step (1 yuan) stays on at its own budget,
     and its slider starts off 0 (= off); the start of each slider holds the scenario's value."""
-    from sim.dashboard import KNOB_BY_NAME, model_params
-    from sim.loading import load_scenario
+    from sim.io.loading import load_scenario
+    from sim.viz.dashboard import KNOB_BY_NAME, model_params
 
     src = (ROOT / "scenarios/benchmarks/cascade.yaml").read_text()
     assert "burden: {enabled: false" in src
@@ -126,7 +126,7 @@ def test_default_sliders_keep_an_enabled_tiny_budget(tmp_path):
 
 
 def test_knobs_are_scenario_overrides():
-    from sim.dashboard import DashboardModel, knob_overrides
+    from sim.viz.dashboard import DashboardModel, knob_overrides
 
     assert knob_overrides({"financing_budget": 0.0, "tax_cut": 3.0, "plant_pace": None}) == {
         "levers.financing.budget": 0.0,
@@ -145,15 +145,15 @@ def test_knobs_are_scenario_overrides():
 
 
 def test_map_draws_cells_and_firms_as_sim_plots_does():
-    """The dashboard's map and sim.plots.county_map of the same run at the same month: the same
+    """The dashboard's map and sim.viz.plots.county_map of the same run at the same month: the same
     axes limits, zone rectangles and firm positions (cell (x, y) spans [x, x+1], each firm at
-    sim.plots' fixed offset within it)."""
+    sim.viz.plots' fixed offset within it)."""
     from matplotlib.collections import PathCollection
     from matplotlib.patches import Rectangle
 
-    from sim.dashboard import DashboardModel, county_figure
-    from sim.plots import county_map
-    from sim.run import RunResult
+    from sim.experiments.run import RunResult
+    from sim.viz.dashboard import DashboardModel, county_figure
+    from sim.viz.plots import county_map
 
     model = DashboardModel(scenario_path=str(ROOT / "scenarios/baseline.yaml"))
     for _ in range(3):

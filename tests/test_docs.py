@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from sim import paramdoc, rules
-from sim.scenario import Scenario
+from sim.cli import paramdoc
+from sim.core import rules
+from sim.core.scenario import Scenario
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "model.md"
 
@@ -60,14 +61,14 @@ def test_leaf_walk_sees_the_nested_sections() -> None:
 def test_every_parameter_path_is_in_the_doc(doc_text: str) -> None:
     missing = [p for p in leaf_paths() if f"`{p}`" not in doc_text]
     assert not missing, (
-        f"parameters missing from {DOC.name}: {missing}; run `python -m sim.paramdoc`"
+        f"parameters missing from {DOC.name}: {missing}; run `python -m sim.cli.paramdoc`"
     )
 
 
 def test_parameter_table_is_up_to_date(doc_text: str) -> None:
     assert paramdoc.START in doc_text and paramdoc.END in doc_text, "parameter markers missing"
     assert paramdoc.table_in_doc(doc_text) == paramdoc.parameter_table().strip(), (
-        f"the parameter table in {DOC} is out of date: run `python -m sim.paramdoc`"
+        f"the parameter table in {DOC} is out of date: run `python -m sim.cli.paramdoc`"
     )
 
 

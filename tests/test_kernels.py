@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import entry_kernels, kernels, metrics
+from sim.engines.vector import entry_kernels, kernels
+from sim.measures import indices as metrics
 
 
 def staff_lists(employer: np.ndarray, n_firms: int):
@@ -172,7 +173,7 @@ def test_the_kernel_cache_is_keyed_by_source_settings_and_folder(monkeypatch, tm
 
     import numba
 
-    from sim import jit
+    from sim.engines.vector import jit
 
     base = jit._cache_dir()
     monkeypatch.setattr(numba.config, "BOUNDSCHECK", 1)
@@ -181,10 +182,11 @@ def test_the_kernel_cache_is_keyed_by_source_settings_and_folder(monkeypatch, tm
     src = tmp_path / "src"
     src.mkdir()
     for name in jit._COMPILED_MODULES:
-        shutil.copy(jit._HERE / name, src / name)
-    monkeypatch.setattr(jit, "_HERE", src)
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(jit._SIM / name, src / name)
+    monkeypatch.setattr(jit, "_SIM", src)
     assert jit._cache_dir().name == base.name
-    (src / "rules.py").write_text((src / "rules.py").read_text() + "\n# a changed rule\n")
+    (src / "core/rules.py").write_text((src / "core/rules.py").read_text() + "\n# a changed rule\n")
     assert jit._cache_dir().name != base.name
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "user"))
     assert jit._cache_dir().parent == tmp_path / "user"  # a user's folder, still keyed

@@ -1,4 +1,4 @@
-"""Tests for sim.metrics: hand-worked examples, edge cases and statistical properties.
+"""Tests for sim.measures.indices: hand-worked examples, edge cases and statistical properties.
 
 Every expected number in the hand examples is worked out in the comment next to it.
 """
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import rules
-from sim.metrics import (
+from sim.core import rules
+from sim.measures.indices import (
     EGResult,
     chain_completeness,
     ellison_glaeser,
@@ -471,7 +471,7 @@ class TestLocalSourcingRatio:
 
 
 # --------------------------------------------------------------------------------------------
-# the neighbourhood-sum rule of the model (sim.rules.box_sum), used by both engines
+# the neighbourhood-sum rule of the model (sim.core.rules.box_sum), used by both engines
 # --------------------------------------------------------------------------------------------
 
 

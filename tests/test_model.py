@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.measures import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
-from sim.model import ClusterModel
+from sim.engines.mesa.model import ClusterModel
+from sim.measures.monthly import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
 from tests.conftest import small
 
 TIGHT = {  # budgets small enough to run out mid-window, so the budget cap is exercised
@@ -105,7 +105,7 @@ def test_unknown_engine_is_refused():
 
 
 def test_measure_rows_follow_the_declared_columns():
-    from sim.measures import columns
+    from sim.measures.monthly import columns
 
     m = ClusterModel(small("baseline"), seed=1)
     assert list(m.current) == columns(m.chain, m.county)

@@ -1,4 +1,4 @@
-"""sim.plots: each figure shows what its data says (dots = firms alive, cells = timeseries
+"""sim.viz.plots: each figure shows what its data says (dots = firms alive, cells = timeseries
 counts, bands around the mean), the CLI writes PNG and SVG, the GIF has one frame per month, and
 bad input is one line with exit status 2."""
 
@@ -21,10 +21,10 @@ from matplotlib.patches import Rectangle
 from PIL import Image
 
 import sim
-from sim import plots
 from sim.cli import main
-from sim.compare import final_rows, paired_effects
-from sim.scaling import scale_overrides
+from sim.core.scaling import scale_overrides
+from sim.experiments.compare import final_rows, paired_effects
+from sim.viz import plots
 from tests.conftest import ROOT, SCENARIOS
 
 STEPS = 24
@@ -61,7 +61,7 @@ def sweep_dir(tmp_path_factory) -> tuple:
     }
     path = folder / "spec.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    from sim.sweep import run_sweep
+    from sim.experiments.runner import run_sweep
 
     out = run_sweep(path, folder / "out", workers=1)
     return out, sim.load_results(out)[1]

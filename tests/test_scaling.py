@@ -1,4 +1,4 @@
-"""Scaling a scenario to another size (sim.scaling): what grows with the county, and the
+"""Scaling a scenario to another size (sim.core.scaling): what grows with the county, and the
 super-individual invariance of the concave agglomeration terms (docs/model.md, 8.6)."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import rules
-from sim.loading import load_scenario, with_overrides
-from sim.scaling import scale_overrides
+from sim.core import rules
+from sim.core.scaling import scale_overrides
+from sim.io.loading import load_scenario, with_overrides
 from tests.conftest import SCENARIOS
 
 K = (0.5, 3.0, 20.0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.errors import ScenarioError
+from sim.io.errors import ScenarioError
 from tests.conftest import SCENARIOS
 
 ALL = [
@@ -51,7 +51,7 @@ def test_overrides_reach_nested_keys_and_list_items():
 def test_exponent_numbers_are_numbers_in_files_and_overrides(tmp_path):
     """`1e7` and `2.0e6` (no dot or no exponent sign) are floats, as in YAML 1.2, not the strings
     PyYAML's YAML 1.1 rules would make of them."""
-    from sim.loading import load_yaml, parse_override
+    from sim.io.loading import load_yaml, parse_override
 
     assert load_yaml("[1e7, 2.0e6, -1E-3, .5e2, 3, 1.5, 1e, e7]") == [
         1e7,

@@ -1,5 +1,5 @@
-"""Sensitivity analysis (sim.sensitivity): the analysis against known answers, a tiny end-to-end
-run through the command, and the refusal of designs that cannot be analysed.
+"""Sensitivity analysis (sim.experiments.sensitivity): the analysis against known answers, a tiny
+end-to-end run through the command, and the refusal of designs that cannot be analysed.
 
 The analytic checks use y = 4*x1 + x2 (x3 inert) with x uniform on [0, 1]: Var y = 16/12 + 1/12,
 so S1 = ST = 16/17, 1/17 and 0, and the Morris elementary effects are exactly 4, 1 and 0 per full
@@ -20,8 +20,8 @@ import yaml
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from sim.sensitivity import analyze_design, check_structure, main, sensitivity_table
-from sim.sweep import load_sweep, salib_problem
+from sim.experiments.runner import load_sweep, salib_problem
+from sim.experiments.sensitivity import analyze_design, check_structure, main, sensitivity_table
 from tests.conftest import SCENARIOS
 
 PROBLEM = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[0.0, 1.0]] * 3}

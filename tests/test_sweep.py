@@ -1,4 +1,5 @@
-"""Parameter sweeps (sim.sweep): validation, designs, seeds, executors, storage and resume.
+"""Parameter sweeps (sim.experiments.runner): validation, designs, seeds, executors, storage and
+resume.
 
 Runs are tiny (a few hundred tailors, 6-12 months, vector engine) so the whole file takes well
 under a minute; the outputs compared across executors and across a kill are bit-for-bit equal.
@@ -21,9 +22,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.executors import SequentialExecutor
-from sim.loading import load_scenario, with_overrides
-from sim.sweep import (
+from sim.experiments.executors import SequentialExecutor
+from sim.experiments.plan import _flatten
+from sim.experiments.runner import (
     POOL_RETRIES,
     SweepError,
     _pump,
@@ -33,11 +34,11 @@ from sim.sweep import (
     run_seed,
     run_sweep,
 )
-from sim.sweep_plan import _flatten
+from sim.io.loading import load_scenario, with_overrides
 from tests.conftest import ROOT, SCENARIOS
 
 SWEEPS = SCENARIOS / "sweeps"
-ENTRY = "import sys; from sim.sweep import main; sys.exit(main(sys.argv[1:]))"
+ENTRY = "import sys; from sim.experiments.runner import main; sys.exit(main(sys.argv[1:]))"
 VOLATILE = ["wall_seconds", "worker", "finished"]  # differ between two runs of the same sweep
 
 TINY = {
@@ -423,7 +424,7 @@ def test_changed_sweep_file_is_refused_unless_restart(tmp_path, capsys):
 
 
 def test_changed_base_scenario_is_refused_and_a_busy_folder_too(tmp_path):
-    from sim.sweep_store import SweepStore
+    from sim.experiments.store import SweepStore
 
     base = tmp_path / "base.yaml"
     base.write_text((SCENARIOS / "baseline.yaml").read_text())
@@ -493,7 +494,7 @@ def test_a_dead_local_worker_is_retried_then_recorded():
 def test_a_dask_worker_that_dies_has_its_task_retried_elsewhere(tmp_path):
     """On Dask, a run whose worker process dies (os._exit, as an OOM kill would) is rescheduled
     by the scheduler on a live worker and completes; the sweep sees only the result."""
-    from sim.executors import open_executor
+    from sim.experiments.executors import open_executor
 
     marker = tmp_path / "died"
 

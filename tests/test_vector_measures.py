@@ -1,6 +1,6 @@
-"""The vector engine's month-axis measures (`sim.measures.MonthLog`) against the per-month
-`sim.measures.monthly_measures` that the Mesa engine uses, and its lazy tailor state (savings,
-months jobless) against a plain month-by-month account."""
+"""The vector engine's month-axis measures (`sim.measures.monthly.MonthLog`) against the per-month
+`sim.measures.monthly.monthly_measures` that the Mesa engine uses, and its lazy tailor state
+(savings, months jobless) against a plain month-by-month account."""
 
 from __future__ import annotations
 
@@ -11,10 +11,16 @@ import pytest
 from scipy import stats
 
 import sim
-from sim import rules
-from sim.measures import AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME, monthly_measures
-from sim.scaling import scale_overrides
-from sim.vector import _SETTLE_EVERY, _WRAP, VectorModel, _bernoulli_positions
+from sim.core import rules
+from sim.core.scaling import scale_overrides
+from sim.engines.vector.model import _SETTLE_EVERY, _WRAP, VectorModel, _bernoulli_positions
+from sim.measures.monthly import (
+    AWAY,
+    EMPLOYED_HOME,
+    ENTREPRENEUR,
+    UNEMPLOYED_HOME,
+    monthly_measures,
+)
 from tests.conftest import SCENARIOS, small
 from tests.test_model import TIGHT
 

@@ -37,8 +37,8 @@ FULL_SCALE_MONTHS = 120
 
 def full_scale_overrides(name: str) -> dict:
     """The overrides the lever sweep gives an arm at 1:1: its common overrides, then the
-    scaling of the scenario to the sweep's number of tailors (as `sim.sweep_plan` does)."""
-    from sim.scaling import scale_overrides
+    scaling of the scenario to the sweep's number of tailors (as `sim.experiments.plan` does)."""
+    from sim.core.scaling import scale_overrides
 
     sweep = yaml.safe_load((ROOT / "scenarios/sweeps/levers.yaml").read_text())
     common = {k: float(v) for k, v in sweep["overrides"].items()}

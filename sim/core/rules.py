@@ -1,0 +1,393 @@
+"""The rules of the model, each written once as a pure function over NumPy values that broadcast.
+
+A Mesa agent calls a rule with its own scalars; the vector engine calls the same rule with whole
+arrays. The ODD (docs/model.md) points at one function here per submodel, so the engines cannot
+drift apart. No function here draws random numbers: draws are made by the engines and passed in.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from sim.core.scenario import (
+    BehaviourSpec,
+    EntrepreneurshipSpec,
+    ExitSpec,
+    ExternalitySpec,
+    LeversSpec,
+    LocationSpec,
+    OutsideInvestmentSpec,
+    ProductionSpec,
+    ReturnMigrationSpec,
+)
+
+Float = NDArray[np.float64] | float
+
+# Rules with a plain-Python path for one Mesa agent's scalars take it only while this is true;
+# sim.engines.vector.compiled_rules compiles the rules with it false, so that numba sees the array
+# path alone.
+SCALAR_FAST_PATH = True
+
+
+def logistic(v: ArrayLike) -> Float:
+    return 1.0 / (1.0 + np.exp(-np.asarray(v, dtype=np.float64)))
+
+
+# ------------------------------------------------------------------------ 1. return migration
+def expected_home_income(job_probability: float, home_wage: float) -> float:
+    """What a tailor away expects to earn at home: the wage times the chance of finding a job."""
+    return job_probability * home_wage
+
+
+def return_probability(
+    home_income: Float,
+    coastal_wage: float,
+    peer_share: Float,
+    active_levers: int,
+    attachment: Float,
+    p: ReturnMigrationSpec,
+) -> Float:
+    """Monthly probability that a tailor away returns home (logistic, capped at max_hazard).
+
+    The utility adds the relative income gap, the share of the tailor's village already home
+    (peer influence, which makes returns cascade as in Granovetter's threshold model), the
+    number of active levers (publicity and returnee support) and a fixed individual attachment
+    (the spread of individual thresholds).
+    """
+    gap = (home_income - coastal_wage) / coastal_wage
+    v = (
+        p.intercept
+        + p.income_gap * gap
+        + p.peer * peer_share
+        + p.policy * active_levers
+        + attachment
+    )
+    return p.max_hazard * logistic(v)
+
+
+def leave_probability(months_jobless: ArrayLike, p: ReturnMigrationSpec) -> Float:
+    """Monthly probability that a jobless returnee leaves again for the coast."""
+    return np.where(np.asarray(months_jobless) >= p.leave_after_months, p.leave_hazard, 0.0)
+
+
+def job_probability(vacancies: float, seekers: float) -> float:
+    """Chance a job seeker at home finds a job in a month, from last month's labour market."""
+    return float(min(1.0, vacancies / max(1.0, seekers)))
+
+
+# ------------------------------------------------------------------------ 2. entrepreneurship
+def startup_cost(has_plant: ArrayLike, p: EntrepreneurshipSpec) -> Float:
+    """Cost of founding: fixed cost, machines for the first workers, premises if no plant."""
+    base = p.startup_fixed_cost + p.capital_per_worker * p.startup_workers
+    return base + np.where(np.asarray(has_plant, dtype=np.bool_), 0.0, p.premises_cost)
+
+
+def founder_credit(savings: Float, credit_cap: float, credit_leverage: float) -> Float:
+    """What a founder can borrow: a multiple of savings up to a cap (guarantees raise both)."""
+    return np.minimum(credit_cap, credit_leverage * np.asarray(savings, dtype=np.float64))
+
+
+def founding_probability(
+    owner_income: Float, home_wage: float, has_plant: ArrayLike, p: EntrepreneurshipSpec
+) -> Float:
+    """Monthly probability that a skilled tailor at home founds a firm (before finance).
+
+    Logistic in the relative gain of owning a firm over the home wage. Without a standard plant
+    the founder must first find premises, which takes `premises_delay_months` on average, so the
+    monthly hazard is divided by (1 + delay).
+    """
+    gain = (np.asarray(owner_income, dtype=np.float64) - home_wage) / home_wage
+    base = p.max_hazard * logistic(p.intercept + p.profit * gain)
+    delay = np.where(np.asarray(has_plant, dtype=np.bool_), 0.0, p.premises_delay_months)
+    return base / (1.0 + delay)
+
+
+# ------------------------------------------------------------------------ 3. outside investment
+def investor_arrival_rate(
+    base_rate: float,
+    pull: float,
+    local_firms: int,
+    active_levers: int,
+    policy: float,
+    unit: float,
+) -> float:
+    """Expected outside arrivals in a month: a base rate plus the pull of the local cluster,
+    which grows with the log of its size (saturating, so that arrivals cannot explode). The size
+    is counted in agglomeration units (`unit` firms each), so that the pull of a county does not
+    depend on how finely it is sampled."""
+    return (base_rate + pull * np.log1p(local_firms / unit)) * (1.0 + policy * active_levers)
+
+
+def investor_acceptance(
+    stage_margin: Float, available_workers: float, needed_workers: Float, p: OutsideInvestmentSpec
+) -> Float:
+    """Chance an arriving investor stays: logistic in the stage's recent local profit margin
+    (which includes lever support), times the share of the workers it needs that it can hire
+    (job seekers at home and idle local workers)."""
+    needed = np.asarray(needed_workers, dtype=np.float64)
+    labour = np.where(needed > 0, np.minimum(1.0, available_workers / np.maximum(needed, 1.0)), 1.0)
+    return logistic(p.intercept + p.margin_weight * np.asarray(stage_margin)) * labour
+
+
+def stage_margins(profit: np.ndarray, output: np.ndarray, base_margin: float) -> np.ndarray:
+    """Recent profit margin of each stage locally (the base margin where the stage is absent):
+    what founders and investors expect to earn."""
+    return np.where(output > 0, profit / np.where(output > 0, output, 1.0), base_margin)
+
+
+def expected_owner_income(margin: Float, output_per_worker: Float, workers: int) -> Float:
+    """A founder's expected monthly income: the stage margin on a start-up's output."""
+    return margin * output_per_worker * workers
+
+
+def investor_stage_weights(
+    shares: np.ndarray, unmet_share: np.ndarray, gap_pull: float
+) -> np.ndarray:
+    """Stage mix of arriving investors, tilted towards inputs the cluster lacks locally."""
+    w = shares * (1.0 + gap_pull * unmet_share)
+    total = w.sum()
+    return w / total if total > 0 else np.full_like(w, 1.0 / w.size)
+
+
+# ------------------------------------------------------------------------ 4. location choice
+def zone_weights(
+    area: np.ndarray,
+    same: np.ndarray,
+    linked: np.ndarray,
+    advantage: np.ndarray,
+    rent: np.ndarray,
+    has_plant: np.ndarray,
+    policy: np.ndarray,
+    p: LocationSpec,
+    unit: float,
+) -> np.ndarray:
+    """Attractiveness of each zone to an entrant (arrays over zones; last axis = zones).
+
+    area^a * (pseudo + (same + w_link*linked)/unit)^theta * exp(advantage - rent + plant + policy).
+    theta = 1 with nothing else is Arthur's urn; theta > 1 is non-linear increasing returns
+    (lock-in); a = 1, theta = 0 is the dartboard (proportional to area). Firms count in
+    agglomeration units, so the pseudo count weighs the same against a county of any size.
+    """
+    mass = p.pseudo_count + (same + p.linkage_weight * linked) / unit
+    agglomeration = np.where(mass > 0, mass, 0.0) ** p.increasing_returns
+    rent_ref = max(float(np.max(rent)), 1e-9)
+    utility = (
+        p.advantage * advantage - p.rent * rent / rent_ref + p.plant * has_plant + p.policy * policy
+    )
+    return np.where(area > 0, area**p.area_exponent, 0.0) * agglomeration * np.exp(utility)
+
+
+def cell_weights(
+    same_nbhd: np.ndarray,
+    linked_nbhd: np.ndarray,
+    has_plant: np.ndarray,
+    p: LocationSpec,
+    unit: float,
+) -> np.ndarray:
+    """Attractiveness of each cell inside the chosen zone: nearby firms (in agglomeration
+    units) and free plant space."""
+    mass = 1.0 + (same_nbhd + p.linkage_weight * linked_nbhd) / unit
+    return mass**p.cell_increasing_returns * np.exp(p.cell_plant * has_plant)
+
+
+def choose(weights: np.ndarray, u: Float) -> NDArray[np.int64] | int:
+    """Index drawn with probability proportional to `weights` by inverse CDF of uniform(s) u.
+
+    All-zero weights (an empty urn) fall back to a uniform choice.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    cdf = np.cumsum(w)
+    idx = np.searchsorted(cdf, np.asarray(u) * cdf[-1], side="right")
+    return np.minimum(idx, w.size - 1)
+
+
+# ------------------------------------------------------------------------ 5. production
+def box_band(n: int, radius: int) -> np.ndarray:
+    """n x n, 1 where |i - j| <= radius, else 0: a product with it sums windows along an axis."""
+    i = np.arange(n)
+    return (np.abs(i[:, None] - i[None, :]) <= radius).astype(float)
+
+
+def box_sum(
+    grid: np.ndarray, radius: int, bands: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Sum over the (2r+1)x(2r+1) Moore neighbourhood of every cell (last two axes = x, y), cut
+    at the edges of the grid: `band_x @ grid @ band_y` with the 0/1 band matrices of `box_band`.
+
+    `bands` = (box_band(width, radius), box_band(height, radius)) may be passed precomputed; on
+    the model's grids (40 x 30) the two products take a few microseconds. On counts (integers)
+    every partial sum is an integer, so the result is exact whatever the order of summation.
+    This is the one neighbourhood rule: the engines' in-place window updates (one firm at a
+    time) are checked against it (tests/test_metrics.py, tests/test_vector_measures.py).
+    """
+    g = np.asarray(grid, dtype=np.float64)
+    if bands is None:
+        bands = (box_band(g.shape[-2], radius), box_band(g.shape[-1], radius))
+    return bands[0] @ g @ bands[1]
+
+
+def externality(same_nbhd: Float, linked_nbhd: Float, p: ExternalitySpec, unit: float) -> Float:
+    """Productivity multiplier from nearby firms of the same stage and of IO-linked stages.
+
+    Nearby firms count in agglomeration units (`unit` firms each): the log makes the first
+    neighbours matter most, so a count of raw agents would make the same county more productive
+    the more finely it is sampled (at 1:1 each neighbour is one twentieth of a 1:20 agent).
+    """
+    same, linked = np.asarray(same_nbhd) / unit, np.asarray(linked_nbhd) / unit
+    return 1.0 + p.localization * np.log1p(same) + p.linkage * np.log1p(linked)
+
+
+def congested_rent(
+    base_rent: Float, firms_nbhd: Float, cells_nbhd: Float, elasticity: float, unit: float
+) -> Float:
+    """Market rent of a cell: the zone's rent raised by the density of firms around it
+    (agglomeration units per cell, so that rents react to density, not to the sampling)."""
+    density = np.asarray(firms_nbhd) / unit / np.maximum(cells_nbhd, 1.0)
+    return base_rent * (1.0 + elasticity * density)
+
+
+def local_supply_share(supply: np.ndarray, demand: np.ndarray, max_share: float) -> np.ndarray:
+    """Share of each stage's input demand that local suppliers can meet (per supplier stage)."""
+    ratio = np.where(demand > 0, supply / np.where(demand > 0, demand, 1.0), 0.0)
+    return max_share * np.minimum(1.0, ratio)
+
+
+def firm_output(
+    output_per_worker: Float,
+    productivity: Float,
+    ext: Float,
+    demand: Float,
+    tailors: Float,
+    locals_: Float,
+    p: ProductionSpec,
+) -> Float:
+    """Monthly output (yuan): productivity x externality x demand x a decreasing-returns function
+    of effective labour (span of control), scaled so that a firm of `reference_workers` tailors
+    produces `output_per_worker` each. Decreasing returns give each firm an efficient size, so
+    clusters grow mainly by entry and firm sizes follow productivity."""
+    labour = tailors + p.local_worker_productivity * locals_
+    scale = labour**p.returns_to_scale * p.reference_workers ** (1.0 - p.returns_to_scale)
+    return output_per_worker * productivity * ext * demand * scale
+
+
+def entry_productivity(planned_workers: Float, shock: Float, p: ProductionSpec) -> Float:
+    """Productivity of an entrant: the level at which its planned size earns the stage's base
+    margin, times a lognormal draw (shock ~ N(0,1)). Large entrants (anchors) are therefore the
+    productive ones, as in the data."""
+    size_term = (np.asarray(planned_workers, dtype=np.float64) / p.reference_workers) ** (
+        1.0 - p.returns_to_scale
+    )
+    return size_term * np.exp(p.productivity_sd * np.asarray(shock) - p.productivity_sd**2 / 2)
+
+
+def hiring_target(
+    workers: ArrayLike,
+    margin: ArrayLike,
+    credit_room: ArrayLike,
+    capital_per_worker: float,
+    p: ProductionSpec,
+) -> NDArray[np.int64] | int:
+    """Employment a firm wants next: grow when profitable (by hire_rate, at least one worker,
+    as far as it can finance the machines), shrink by fire_rate when loss-making, else stay.
+
+    Scalars (one Mesa agent) take a plain-Python path with the same arithmetic as the array
+    path, because NumPy's per-call overhead dominates for a single value.
+    """
+    cpw = max(capital_per_worker, 1e-9)
+    if SCALAR_FAST_PATH and (
+        np.ndim(workers) == 0 and np.ndim(margin) == 0 and np.ndim(credit_room) == 0
+    ):
+        w, m = int(workers), float(margin)
+        if m > p.margin_to_grow:
+            return w + int(
+                min(max(1, math.floor(p.hire_rate * w)), max(math.floor(credit_room / cpw), 0))
+            )
+        if m < 0:
+            return max(w - max(1, math.floor(p.fire_rate * w)), 0)
+        return w
+    w = np.asarray(workers, dtype=np.int64)
+    m = np.asarray(margin, dtype=np.float64)
+    step_up = np.maximum(1, np.floor(p.hire_rate * w))
+    affordable = np.maximum(np.floor(np.asarray(credit_room, dtype=np.float64) / cpw), 0)
+    up = np.minimum(step_up, affordable).astype(np.int64)
+    down = np.maximum(1, np.floor(p.fire_rate * w)).astype(np.int64)
+    return np.where(m > p.margin_to_grow, w + up, np.where(m < 0, np.maximum(w - down, 0), w))
+
+
+# ------------------------------------------------------------------------ 7. exit
+def exit_hazard(age_months: ArrayLike, loss: ArrayLike, p: ExitSpec) -> Float:
+    """Monthly exit probability from the annual hazard of the firm's age year (SAIC 2013),
+    multiplied after a loss-making month."""
+    years = np.minimum(np.asarray(age_months) // 12, len(p.hazard_by_year) - 1)
+    annual = np.asarray(p.hazard_by_year)[years]
+    monthly = 1.0 - (1.0 - annual) ** (1.0 / 12.0)
+    after_loss = np.where(np.asarray(loss, dtype=np.bool_), p.loss_multiplier, 1.0)
+    return np.minimum(1.0, monthly * after_loss)
+
+
+# ------------------------------------------------------------------------ 6. sourcing & 7. profit
+def input_cost_share(
+    io: np.ndarray, input_share: np.ndarray, local_share: np.ndarray, saving: float
+) -> np.ndarray:
+    """Input cost per yuan of output, by buyer stage: locally bought inputs cost `saving` less."""
+    return input_share - saving * (io * local_share[:, None]).sum(axis=0)
+
+
+def firm_accounts(
+    output: Float,
+    input_cost: Float,
+    tailors: Float,
+    locals_: Float,
+    plant_m2: Float,
+    rent_cell: Float,
+    plant_rent: Float,
+    debt: Float,
+    plant_months: Float,
+    firm_age: Float,
+    lever_on: np.ndarray,
+    b: BehaviourSpec,
+    lv: LeversSpec,
+) -> tuple[Float, Float, Float, Float, Float]:
+    """A firm's monthly costs before support, and what each lever would pay towards them.
+
+    Costs: inputs, wages and employer social insurance, taxes and fees on output, rent (market
+    rent for space beyond the firm's standard plant, the zone's base rent for plant space) and
+    interest. `lever_on` holds (financing, burden, plant) flags for the firm's zone this month;
+    burden relief goes to firms younger than `max_firm_age_months` (start-up relief).
+    Returns (costs, financing request, burden request, plant request, plant rent due); the
+    plant rent goes to the county, which owns the standard plants.
+    """
+    t, prod = b.taxes, b.production
+    wages = b.wages.home * tailors + b.wages.local * locals_
+    workers = tailors + locals_
+    used = prod.m2_per_worker * workers
+    rent_market = np.maximum(0.0, used - plant_m2) * rent_cell
+    rent_plant = np.minimum(used, plant_m2) * plant_rent  # plant space is let by the m2 used
+    interest = prod.loan_rate / 12.0 * debt
+    costs = (
+        output * (input_cost + t.output_tax)
+        + wages * (1.0 + t.social_insurance)
+        + rent_market
+        + rent_plant
+        + interest
+    )
+    fin_on, burden_on, plant_on = lever_on[0], lever_on[1], lever_on[2]
+    req_fin = fin_on * min(lv.financing.rate_subsidy, prod.loan_rate) / 12.0 * debt
+    in_window = np.asarray(plant_months) < lv.plant_supply.rent_discount_months
+    req_plant = plant_on * in_window * lv.plant_supply.rent_discount * rent_plant
+    young = np.asarray(firm_age) < lv.burden.max_firm_age_months
+    req_burden = (
+        burden_on
+        * young
+        * (
+            min(lv.burden.output_tax_cut, t.output_tax) * output
+            + min(lv.burden.social_insurance_cut, t.social_insurance) * wages
+            + lv.burden.rent_relief * (rent_market + rent_plant - req_plant)
+        )
+    )
+    return costs, req_fin, req_burden, req_plant, rent_plant

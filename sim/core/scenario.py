@@ -1,0 +1,426 @@
+"""The scenario schema: every parameter of the model, typed, bounded and documented.
+
+A scenario is validated into these objects before any run, so that the engines never see a bad
+value. Each field's default sits next to it with a one-line source; docs/model.md (the ODD) lists
+them all with the reasoning. Money is in yuan, time in months, space in grid cells.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Pos = Annotated[float, Field(gt=0.0)]
+Count = Annotated[int, Field(ge=0)]
+Month = Annotated[int, Field(ge=0)]
+
+ZoneKind = Literal["headquarters", "core", "base", "other"]
+Origin = Literal["incumbent", "returnee", "outside"]
+REST_ZONE = "rest"  # name of the implicit zone made of the cells no listed zone covers
+
+
+class Strict(BaseModel):
+    """Base for all scenario sections: unknown keys are errors, assignment is validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+# ----------------------------------------------------------------------------------- run & space
+class RunSpec(Strict):
+    months: Annotated[int, Field(ge=1, le=100_000)] = 120  # brief: default horizon 120 months
+    seed: Annotated[int, Field(ge=0)] = 0
+
+
+class ZoneSpec(Strict):
+    """A rectangular zone of the county grid (the park's headquarters, core and bases)."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    kind: ZoneKind
+    rect: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=4, max_length=4)]
+    # [x, y, width, height] in cells; area is width*height cells.
+    natural_advantage: float = 0.0  # location-utility units; 0 = no advantage
+    rent: NonNeg = 10.0  # yuan/m2/month; brief: 6-18 in non-core inland areas
+    plant_stock_m2: NonNeg = 0.0  # standardized plant floor space ready at month 0
+
+
+class RestSpec(Strict):
+    """The cells outside every listed zone (the rest of the county)."""
+
+    natural_advantage: float = 0.0
+    rent: NonNeg = 8.0  # yuan/m2/month; brief: 6-18 non-core
+
+
+class SpaceSpec(Strict):
+    width: Annotated[int, Field(ge=1, le=2000)] = 40
+    height: Annotated[int, Field(ge=1, le=2000)] = 30
+    zones: list[ZoneSpec] = Field(default_factory=list)
+    rest: RestSpec = Field(default_factory=RestSpec)
+    plant_cell_capacity_m2: Pos = 20_000.0  # plant floor space one cell holds (a park block)
+
+
+# ----------------------------------------------------------------------------------- value chain
+class ChainSpec(Strict):
+    """Stages of the value chain and what each buys from the others."""
+
+    stages: Annotated[list[str], Field(min_length=1)] = [
+        "fabric",
+        "dyeing",
+        "trims",
+        "garment",
+        "design",
+        "logistics",
+    ]
+    # io[supplier][buyer]: yuan of supplier-stage input per yuan of buyer-stage output.
+    # Brief: fabric is 60-70% of a garment's cost; 2007 IO table: intermediate ratio 0.793.
+    io: dict[str, dict[str, NonNeg]] = Field(
+        default_factory=lambda: {
+            "fabric": {"fabric": 0.25, "dyeing": 0.45, "garment": 0.45},
+            "dyeing": {"fabric": 0.03, "garment": 0.08},
+            "trims": {"garment": 0.07, "design": 0.02},
+            "garment": {"design": 0.50, "logistics": 0.35},
+            "design": {"garment": 0.02},
+            "logistics": {
+                "fabric": 0.03,
+                "dyeing": 0.03,
+                "trims": 0.03,
+                "garment": 0.03,
+                "design": 0.05,
+            },
+        }
+    )
+    # yuan of output per worker-month by stage; a stage left out gets the value at which an
+    # isolated firm earns `base_margin` (see sim.core.chain.output_per_worker).
+    output_per_worker: dict[str, Pos] = Field(default_factory=dict)
+    # margin of an isolated firm; agglomeration and local sourcing lift it to the brief's 4-5%
+    base_margin: Annotated[float, Field(gt=-1.0, lt=1.0)] = -0.02
+    link_threshold: Prob = 0.02  # an IO coefficient at or above this makes a chain link
+    external_input_share: Prob = 0.10  # inputs (energy, yarn, chemicals) always bought outside
+
+
+# ----------------------------------------------------------------------------------- population
+class InitialFirms(Strict):
+    stage: str
+    zone: str
+    count: Count
+    workers: Count = 20  # employees each (local workers); brief: workshops 6-40
+
+
+class PopulationSpec(Strict):
+    tailors: Count = 10_000  # baseline 1:20 of the ~200,000 diaspora (brief)
+    villages: Annotated[int, Field(ge=1)] = 100  # kin networks for peer influence
+    initial_home_share: Prob = 0.0
+    skill_beta: Annotated[list[Pos], Field(min_length=2, max_length=2)] = [2.0, 2.0]
+    savings_mean: NonNeg = 250_000.0  # yuan; ~2,600/month saved over 8 years (brief wages)
+    savings_sigma: NonNeg = 0.7  # lognormal dispersion of savings
+    local_workers: Count = 2_000  # non-migrant labour pool available to the cluster
+    initial_firms: list[InitialFirms] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------------- behaviour
+class WagesSpec(Strict):
+    coastal: Pos = 7_500.0  # yuan/month; brief: returnees give up 7,000-8,000 in Guangzhou
+    home: Pos = 6_000.0  # yuan/month; brief: Hubei county sewing jobs about 6,000
+    local: Pos = 4_300.0  # yuan/month for non-migrant local workers; brief: 4,291 local
+    saving_rate: Prob = 0.35  # share of the wage a tailor saves
+
+
+class ReturnMigrationSpec(Strict):
+    """Monthly logistic return choice of a tailor away, and re-departure of the jobless."""
+
+    max_hazard: Prob = 0.02  # ceiling of the monthly return probability
+    intercept: float = 0.0  # calibrated: ~1.3%/yr return when local jobs are scarce (brief)
+    income_gap: float = 4.0  # weight of (expected home income - coastal wage)/coastal wage
+    peer: float = 3.0  # weight of the share of the tailor's village already home
+    policy: float = 0.5  # weight per active lever (publicity, returnee subsidies)
+    attachment_sd: NonNeg = 1.0  # spread of individual home attachment (threshold spread)
+    leave_hazard: Prob = 0.15  # monthly probability that a jobless returnee leaves again...
+    leave_after_months: Count = 3  # ...once jobless for this many months
+
+
+class EntrepreneurshipSpec(Strict):
+    """Founding of firms by tailors who are home."""
+
+    max_hazard: Prob = 0.02  # ceiling of the monthly founding probability
+    intercept: float = -2.0
+    profit: float = 3.0  # weight of (expected owner income - home wage)/home wage
+    skill_min: Prob = 0.6  # only skilled tailors found firms
+    startup_workers: Annotated[int, Field(ge=1)] = 10  # brief: workshops 6-40
+    startup_fixed_cost: NonNeg = 200_000.0  # yuan; with the two below ~0.7 million (brief: ~1M)
+    capital_per_worker: NonNeg = 30_000.0  # machines per worker (yuan)
+    premises_cost: NonNeg = 200_000.0  # building/fit-out when no standard plant is available
+    premises_delay_months: Annotated[float, Field(ge=0.0)] = 6.0  # time to find premises
+    credit_cap: NonNeg = 100_000.0  # yuan an individual can borrow without a guarantee
+    credit_leverage: NonNeg = 1.0  # loan per yuan of own savings
+    stage_shares: dict[str, NonNeg] = Field(default_factory=lambda: {"garment": 1.0})
+
+
+class OutsideInvestmentSpec(Strict):
+    """Outside firms arriving and choosing where to locate."""
+
+    base_rate: NonNeg = 0.2  # arrivals per month with no cluster
+    arrivals: Literal["poisson", "fixed"] = "poisson"  # fixed: deterministic count per month
+    pull: NonNeg = 0.3  # extra arrivals per month per log(1 + local firms) (cluster pull)
+    intercept: float = -1.0  # logistic stay decision of an arriving investor...
+    margin_weight: NonNeg = 60.0  # ...rising with the stage's recent local profit margin
+    policy: NonNeg = 0.2  # relative rise of arrivals per active lever (investment promotion)
+    gap_pull: NonNeg = 2.0  # tilt of the stage mix towards unmet local input demand
+    anchor_share: Prob = 0.05  # share of arrivals that are large anchor firms
+    anchor_workers: Annotated[int, Field(ge=1)] = 150  # brief: above-threshold avg ~146
+    anchor_weight: NonNeg = 5.0  # an anchor counts as this many firms in location choice
+    workers: Count = 30  # first workers of an ordinary outside firm
+    stage_shares: dict[str, NonNeg] = Field(default_factory=dict)  # default: uniform
+
+
+class LocationSpec(Strict):
+    """Logit-type choice of zone, then cell, by entrants.
+
+    Zone weight = area^area_exponent
+                  * (pseudo_count + same + linkage_weight*linked)^increasing_returns
+                  * exp(advantage*adv - rent*rent/rent_ref + plant*has_plant + policy*policy).
+    Arthur's urn: area_exponent 0, pseudo_count 0, increasing_returns 1, all other weights 0.
+    Dartboard: area_exponent 1, increasing_returns 0, all other weights 0.
+    """
+
+    area_exponent: NonNeg = 0.5  # land matters less than access and neighbours
+    pseudo_count: NonNeg = 1.0
+    increasing_returns: NonNeg = 1.0
+    linkage_weight: NonNeg = 0.5
+    count_all_stages: bool = False  # count all firms (not only same stage) as "same"
+    advantage: float = 1.0
+    rent: NonNeg = 1.0
+    plant: NonNeg = 1.0
+    policy: NonNeg = 0.5
+    cell_increasing_returns: NonNeg = 1.0  # same form, within the chosen zone, by neighbourhood
+    cell_plant: NonNeg = 3.0  # pull of a cell with free standard plant, within the zone
+
+
+class ExternalitySpec(Strict):
+    radius: Annotated[int, Field(ge=0, le=50)] = 2  # Moore radius in cells
+    localization: NonNeg = 0.03  # productivity gain per log(1 + same-stage firms nearby)
+    linkage: NonNeg = 0.02  # per log(1 + IO-linked firms nearby)
+
+
+class CongestionSpec(Strict):
+    rent_elasticity: NonNeg = 0.3  # rent rises by this share per firm per cell nearby
+
+
+class ProductionSpec(Strict):
+    m2_per_worker: Pos = 25.0  # brief: 20-40 m2 per worker
+    local_worker_productivity: Pos = 0.8  # relative to a returned tailor
+    returns_to_scale: Annotated[float, Field(gt=0.0, le=1.0)] = 0.85  # output ~ labour^this
+    reference_workers: Pos = 20.0  # size at which output per worker is the stage's figure
+    productivity_sd: NonNeg = 0.1  # lognormal spread of firm productivity at entry
+    productivity_shock_sd: NonNeg = 0.02  # monthly random walk (Gibrat growth)
+    demand_shock_sd: NonNeg = 0.03  # stage-wide monthly demand shock
+    demand_persistence: Prob = 0.9  # AR(1) persistence of the demand shock
+    hire_rate: Prob = 0.02  # max monthly expansion of a profitable firm (~27%/yr)
+    fire_rate: Prob = 0.05  # monthly contraction of a loss-making firm
+    margin_to_grow: float = 0.02  # profit margin above which a firm expands
+    loan_rate: NonNeg = 0.045  # yearly; brief: small-business loans 3.5-4.8%
+    credit_leverage: NonNeg = 1.0  # firm debt allowed per yuan of net worth
+    amortization: Prob = 0.01  # monthly share of debt repaid
+    plant_headroom: Annotated[float, Field(ge=1.0)] = 1.5  # plant reserved at entry / first need
+
+
+class SourcingSpec(Strict):
+    max_local_share: Prob = 0.8  # most inputs of a stage can be bought locally
+    saving: Prob = 0.08  # cost saving on locally bought inputs (transport, transaction)
+
+
+class TaxSpec(Strict):
+    output_tax: Prob = 0.03  # taxes and fees as a share of output (VAT net, surcharges)
+    social_insurance: Prob = 0.27  # employer contribution on wages (brief: 27-30%)
+
+
+class ExitSpec(Strict):
+    enabled: bool = True
+    # Annual exit hazard by firm age in years (SAIC 2013, brief): 1.6%, 6.3%, 9.5%, >=8% to year 7.
+    hazard_by_year: Annotated[list[Prob], Field(min_length=1)] = [
+        0.016,
+        0.063,
+        0.095,
+        0.09,
+        0.085,
+        0.08,
+        0.08,
+        0.06,
+    ]
+    loss_multiplier: NonNeg = 3.0  # hazard multiplier after a loss-making month
+    loss_months: Annotated[int, Field(ge=1)] = 12  # exit after this many loss months in a row
+
+
+class BehaviourSpec(Strict):
+    # Agent firms that make one unit in the concave agglomeration terms (externality, location
+    # mass, investors' pull, congestion). 1 at the scale the defaults were tuned at (1:20);
+    # sim.core.scaling multiplies it by k, since each agent then stands for 1/k as many real firms.
+    agglomeration_unit: Pos = 1.0
+    wages: WagesSpec = Field(default_factory=WagesSpec)
+    return_migration: ReturnMigrationSpec = Field(default_factory=ReturnMigrationSpec)
+    entrepreneurship: EntrepreneurshipSpec = Field(default_factory=EntrepreneurshipSpec)
+    outside_investment: OutsideInvestmentSpec = Field(default_factory=OutsideInvestmentSpec)
+    location: LocationSpec = Field(default_factory=LocationSpec)
+    externalities: ExternalitySpec = Field(default_factory=ExternalitySpec)
+    congestion: CongestionSpec = Field(default_factory=CongestionSpec)
+    production: ProductionSpec = Field(default_factory=ProductionSpec)
+    sourcing: SourcingSpec = Field(default_factory=SourcingSpec)
+    taxes: TaxSpec = Field(default_factory=TaxSpec)
+    exit: ExitSpec = Field(default_factory=ExitSpec)
+
+
+# ----------------------------------------------------------------------------------- levers
+class LeverWindow(Strict):
+    """A lever's delivery window and budget (the government stops it when the budget is spent)."""
+
+    enabled: bool = False
+    start: Month = 0
+    end: Month = 60
+    budget: NonNeg = 0.0  # yuan over the whole window
+    zones: list[str] | None = None  # eligible zones; None = every zone
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> LeverWindow:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) must not be before start ({self.start})")
+        return self
+
+
+class FinancingLever(LeverWindow):
+    """Credit access and cost: guarantee loans and interest subsidies."""
+
+    rate_subsidy: NonNeg = 0.02  # yearly points of interest paid by the state (LPR-150bp rule)
+    founder_credit_cap: NonNeg = 300_000.0  # guarantee loans to individuals (brief)
+    founder_credit_leverage: NonNeg = 3.0  # loan per yuan of savings under the guarantee
+    firm_credit_leverage: NonNeg = 2.0  # firm debt per yuan of net worth under guarantees
+    guarantee_share: Prob = 0.5  # share of a failed firm's debt the guarantee fund repays
+
+
+class BurdenLever(LeverWindow):
+    """Tax and fee cuts and rent relief."""
+
+    output_tax_cut: Prob = 0.02  # points of output taxes and fees waived
+    social_insurance_cut: Prob = 0.05  # points of employer contributions waived
+    rent_relief: Prob = 0.5  # share of rent paid by the state (brief: rent subsidies 1-3 years)
+    max_firm_age_months: Count = 36  # relief for firms in their first years (exit peaks in 2-4)
+
+
+class PlantLever(LeverWindow):
+    """Standardized factory floor space built by the county and let cheaply."""
+
+    m2_per_month: NonNeg = 1_000.0  # construction pace
+    construction_cost_per_m2: NonNeg = 1_000.0  # yuan/m2, simple standardized steel-frame plant
+    rent_discount: Prob = 1.0  # share of plant rent waived (brief: plants free for 2 years)
+    rent_discount_months: Count = 24  # for this many months after moving in
+
+
+class LeversSpec(Strict):
+    financing: FinancingLever = Field(default_factory=FinancingLever)
+    burden: BurdenLever = Field(default_factory=BurdenLever)
+    plant_supply: PlantLever = Field(default_factory=PlantLever)
+
+
+class TakeoffSpec(Strict):
+    """When the cluster counts as taken off (self-sustaining after the levers end)."""
+
+    employment_multiple: Pos = 3.0  # local employment at least this multiple of month 0...
+    months_after_levers: Count = 12  # ...this long after every lever has ended...
+    min_completeness: Prob = 0.5  # ...with at least this chain link coverage
+
+
+class Scenario(Strict):
+    """A whole scenario: what to simulate, with which levers, for how long."""
+
+    name: str = "scenario"
+    description: str = ""
+    run: RunSpec = Field(default_factory=RunSpec)
+    space: SpaceSpec = Field(default_factory=SpaceSpec)
+    chain: ChainSpec = Field(default_factory=ChainSpec)
+    population: PopulationSpec = Field(default_factory=PopulationSpec)
+    behaviour: BehaviourSpec = Field(default_factory=BehaviourSpec)
+    levers: LeversSpec = Field(default_factory=LeversSpec)
+    takeoff: TakeoffSpec = Field(default_factory=TakeoffSpec)
+
+    # ---- cross-field checks (each raises ValueError with the key path first, see loader)
+    @model_validator(mode="after")
+    def _check_references(self) -> Scenario:
+        stages = set(self.chain.stages)
+        if len(stages) != len(self.chain.stages):
+            raise ValueError("chain.stages|stage names must be unique")
+        for sup, row in self.chain.io.items():
+            if sup not in stages:
+                raise ValueError(f"chain.io.{sup}|unknown stage; allowed: {sorted(stages)}")
+            for buyer in row:
+                if buyer not in stages:
+                    raise ValueError(
+                        f"chain.io.{sup}.{buyer}|unknown stage; allowed: {sorted(stages)}"
+                    )
+        for buyer in self.chain.stages:
+            col = sum(row.get(buyer, 0.0) for row in self.chain.io.values())
+            if col + self.chain.external_input_share >= 1.0:
+                raise ValueError(
+                    f"chain.io|inputs of stage '{buyer}' sum to {col:.3f} plus external "
+                    f"{self.chain.external_input_share:.3f}; the column must sum to less than 1"
+                )
+        for key in self.chain.output_per_worker:
+            if key not in stages:
+                raise ValueError(
+                    f"chain.output_per_worker.{key}|unknown stage; allowed: {sorted(stages)}"
+                )
+        zone_names = [z.name for z in self.space.zones]
+        if len(set(zone_names)) != len(zone_names):
+            raise ValueError("space.zones|zone names must be unique")
+        if REST_ZONE in zone_names:
+            raise ValueError(
+                f"space.zones|'{REST_ZONE}' is reserved for the cells outside all zones"
+            )
+        occupied: set[tuple[int, int]] = set()
+        for i, z in enumerate(self.space.zones):
+            x, y, w, h = z.rect
+            if w < 1 or h < 1 or x + w > self.space.width or y + h > self.space.height:
+                raise ValueError(
+                    f"space.zones.{i}.rect|[x, y, width, height] must lie inside the "
+                    f"{self.space.width}x{self.space.height} grid with width, height >= 1"
+                )
+            cells = {(cx, cy) for cx in range(x, x + w) for cy in range(y, y + h)}
+            if cells & occupied:
+                raise ValueError(f"space.zones.{i}.rect|zone '{z.name}' overlaps another zone")
+            occupied |= cells
+        allowed_zones = [*zone_names, REST_ZONE]
+        for i, f in enumerate(self.population.initial_firms):
+            if f.stage not in stages:
+                key = f"population.initial_firms.{i}.stage"
+                raise ValueError(f"{key}|unknown stage '{f.stage}'; allowed: {sorted(stages)}")
+            if f.zone not in allowed_zones:
+                key = f"population.initial_firms.{i}.zone"
+                raise ValueError(f"{key}|unknown zone '{f.zone}'; allowed: {allowed_zones}")
+        for name in ("entrepreneurship", "outside_investment"):
+            shares = getattr(self.behaviour, name).stage_shares
+            for key in shares:
+                if key not in stages:
+                    path = f"behaviour.{name}.stage_shares.{key}"
+                    raise ValueError(f"{path}|unknown stage; allowed: {sorted(stages)}")
+            if shares and sum(shares.values()) <= 0:
+                raise ValueError(f"behaviour.{name}.stage_shares|shares must sum to more than 0")
+        for lever_name in ("financing", "burden", "plant_supply"):
+            lever = getattr(self.levers, lever_name)
+            for z in lever.zones or []:
+                if z not in allowed_zones:
+                    raise ValueError(
+                        f"levers.{lever_name}.zones|unknown zone '{z}'; allowed: {allowed_zones}"
+                    )
+        return self
+
+    # ---- derived helpers used by both engines
+    def lever_names(self) -> tuple[str, ...]:
+        return ("financing", "burden", "plant_supply")
+
+    def last_lever_end(self) -> int:
+        """The last month any enabled lever is active (-1 if none is enabled)."""
+        ends = [
+            getattr(self.levers, n).end
+            for n in self.lever_names()
+            if getattr(self.levers, n).enabled
+        ]
+        return max(ends, default=-1)

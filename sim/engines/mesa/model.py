@@ -1,0 +1,479 @@
+"""The Mesa 3.5 engine: `ClusterModel`, the readable reference implementation.
+
+A month is a plan of named phases (`PHASES`), run in order and timed, so a profile of a run is one
+table. Agents (sim.engines.mesa.agents) make their own choices through the shared rules in
+`sim.core.rules`; the county around them (counts, plants, budgets, location weights) is the shared
+`sim.core.world.World`; this module holds what needs the whole agent population: matching jobs,
+entry and exit, and the monthly measures.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from mesa import DataCollector, Model
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from sim.core import rules
+from sim.core.government import LEVERS
+from sim.core.population import draw_firms, draw_tailors
+from sim.core.scenario import Scenario
+from sim.core.streams import spawn_streams
+from sim.core.world import Environment, World
+from sim.engines.mesa.agents import Firm, Tailor
+from sim.measures.monthly import (
+    AWAY,
+    EMPLOYED_HOME,
+    ENTREPRENEUR,
+    ORIGINS,
+    UNEMPLOYED_HOME,
+    Snapshot,
+    columns,
+    monthly_measures,
+)
+
+INCUMBENT, RETURNEE, OUTSIDE = range(3)
+FIRM_COLUMNS = [
+    "firm_id",
+    "stage",
+    "zone",
+    "x",
+    "y",
+    "origin",
+    "anchor",
+    "born",
+    "died",
+    "alive",
+    "workers",
+    "tailor_workers",
+    "local_workers",
+    "capital",
+    "debt",
+    "productivity",
+    "age_months",
+    "in_plant",
+    "output",
+    "profit",
+]
+PHASES = (
+    "levers",
+    "migration",
+    "founding",
+    "investment",
+    "labour",
+    "production",
+    "accounts",
+    "exit",
+    "measures",
+)
+
+
+@dataclass
+class Flows:
+    """Counts of events within the current month."""
+
+    returns: int = 0
+    departures: int = 0
+    births: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=int))
+    deaths: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=int))
+
+
+class ClusterModel(Model):
+    """Agent-based model of a garment cluster forming in a home county.
+
+    Args:
+        scenario: a validated Scenario (see sim.load_scenario).
+        seed: overrides scenario.run.seed; one seed fixes the whole run bit for bit.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        seed = scenario.run.seed if seed is None else seed
+        self.streams = spawn_streams(seed)
+        super().__init__(rng=self.streams.mesa)
+        self.spec = scenario
+        self.month = 0
+        W, H = scenario.space.width, scenario.space.height
+        self.grid = OrthogonalMooreGrid((W, H), torus=False, random=self.random)
+        self.grid.create_property_layer("rent", default_value=0.0)
+        self.grid.create_property_layer("plant_m2", default_value=0.0)
+        self.grid.create_property_layer("firm_count", default_value=0, dtype=int)
+        self.world = World(scenario, plant=self.grid.plant_m2.data)
+        self.chain, self.county, self.gov = self.world.chain, self.world.county, self.world.gov
+        self.env = Environment()
+        self.flows = Flows()
+        self.phase_seconds = dict.fromkeys(PHASES, 0.0)
+        self.dead_firms: list[dict] = []
+        self.local_pool = scenario.population.local_workers
+        self._init_tailors()
+        self._init_firms()
+        self.initial_employment = float(self.firms.agg("workers", sum)) if len(self.firms) else 0.0
+        self.datacollector = DataCollector(
+            model_reporters={
+                c: (lambda m, c=c: m.current[c]) for c in columns(self.chain, self.county)
+            }
+        )
+        self.world.environment(self.month, self.env, self.streams.production)
+        self.current = self._measure()
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ agent sets and state
+    @property
+    def tailors(self):
+        return self.agents_by_type.get(Tailor, self.agents.select(lambda a: False))
+
+    @property
+    def firms(self):
+        return self.agents_by_type.get(Firm, self.agents.select(lambda a: False))
+
+    def set_status(self, tailor: Tailor, status: int) -> None:
+        """Change a tailor's status, keeping status and village counts in step."""
+        self.status_counts[tailor.status] -= 1
+        self.status_counts[status] += 1
+        was_home, now_home = tailor.status != AWAY, status != AWAY
+        if was_home != now_home:
+            self.village_home[tailor.village] += 1 if now_home else -1
+        if status != EMPLOYED_HOME and tailor.employer is not None:
+            tailor.employer.staff.remove(tailor)
+            tailor.employer = None
+        if status in (AWAY, UNEMPLOYED_HOME):
+            tailor.months_jobless = 0
+        tailor.status = status
+
+    def peer_share(self, village: int) -> float:
+        """Share of a village's tailors who are home now (seen by the next tailor to decide)."""
+        return self.village_home[village] / max(self.village_size[village], 1.0)
+
+    def credit_limit(self, firm: Firm) -> float:
+        """How much a firm may owe: a multiple of its net worth (guarantees raise it)."""
+        return float(self.world.firm_leverage(self.month, firm.zone)) * max(firm.capital, 0.0)
+
+    # ------------------------------------------------------------------ initialisation
+    def _init_tailors(self) -> None:
+        init = draw_tailors(self.spec, self.streams.init)
+        villages = self.spec.population.villages
+        self.village_size = np.bincount(init.village, minlength=villages).astype(float)
+        self.village_home = np.bincount(init.village, weights=init.home, minlength=villages)
+        self.status_counts = np.zeros(4, dtype=int)
+        for i in range(init.skill.size):
+            status = UNEMPLOYED_HOME if init.home[i] else AWAY
+            Tailor(
+                self,
+                float(init.skill[i]),
+                float(init.savings[i]),
+                int(init.village[i]),
+                float(init.attachment[i]),
+                status,
+            )
+            self.status_counts[status] += 1
+
+    def _init_firms(self) -> None:
+        init = draw_firms(self.spec, self.county, self.chain, self.streams.init)
+        for i in range(init.stage.size):
+            firm = self._add_firm(
+                int(init.cell[i]),
+                int(init.stage[i]),
+                INCUMBENT,
+                anchor=False,
+                owner=None,
+                capital=float(init.capital[i]),
+                debt=0.0,
+                target=int(init.workers[i]),
+                productivity=float(init.productivity[i]),
+                age=int(init.age[i]),
+                take_plant=False,
+            )
+            firm.locals = int(init.workers[i])
+            self.local_pool -= firm.locals
+
+    # ------------------------------------------------------------------ firms: entry and exit
+    def _add_firm(
+        self,
+        cell_flat: int,
+        stage: int,
+        origin: int,
+        anchor: bool,
+        owner: Tailor | None,
+        capital: float,
+        debt: float,
+        target: int,
+        productivity: float,
+        age: int = 0,
+        take_plant: bool = True,
+    ) -> Firm:
+        x, y = (int(v) for v in self.county.cell_xy(cell_flat))
+        zone = int(self.county.zone_of_cell[x, y])
+        firm = Firm(
+            self,
+            self.grid[(x, y)],
+            stage,
+            zone,
+            origin,
+            anchor,
+            owner,
+            capital,
+            debt,
+            productivity,
+            target,
+            age,
+        )
+        need = float(self.world.plant_need(target))
+        if take_plant and self.world.plant[x, y] >= need > 0:
+            self.world.plant[x, y] -= need
+            firm.plant_m2 = need
+        self._count(firm, +1)
+        if age == 0:
+            self.flows.births[origin] += 1
+        return firm
+
+    def _count(self, firm: Firm, delta: int) -> None:
+        x, y = firm.xy
+        self.world.count_firms(firm.stage, firm.zone, x, y, firm.anchor, delta)
+        self.grid.firm_count.data[x, y] += delta
+
+    def _remove_firm(self, firm: Firm) -> None:
+        """Exit: workers and owner go back to the job market, plant space back to the stock,
+        and a guaranteed share of the firm's debt is repaid by the financing lever."""
+        if firm.debt > 0 and self.gov.eligible("financing", self.month, firm.zone):
+            share = self.spec.levers.financing.guarantee_share
+            self.gov.grant("financing", share * firm.debt, self.month)
+        for t in list(firm.staff):
+            self.set_status(t, UNEMPLOYED_HOME)
+        self.local_pool += firm.locals
+        firm.locals = 0
+        if firm.owner is not None:
+            self.set_status(firm.owner, UNEMPLOYED_HOME)
+        if firm.plant_m2 > 0:
+            x, y = firm.xy
+            self.world.plant[x, y] += firm.plant_m2
+        self._count(firm, -1)
+        self.flows.deaths[firm.origin] += 1
+        self.dead_firms.append(self._firm_record(firm, died=self.month))
+        firm.remove()
+
+    def choose_cell(self, stage: int, need_m2: float, plant_only: bool = False) -> int:
+        """Location submodel: a zone by zone weights, then a cell inside it by cell weights,
+        each seeing the entrants before it (sequential choice, as in Arthur's urn)."""
+        g = self.streams.location
+        w = self.world.zone_weights(stage, need_m2, self.month, plant_only)
+        zone = int(rules.choose(w, g.random()))
+        cells, cw = self.world.cell_weights(stage, zone, need_m2, plant_only)
+        return int(cells[int(rules.choose(cw, g.random()))])
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """One month: run every phase of PHASES in order, timing each."""
+        self.month += 1
+        self.flows = Flows()
+        for phase in PHASES:
+            t0 = time.perf_counter()
+            getattr(self, f"_phase_{phase}")()
+            self.phase_seconds[phase] += time.perf_counter() - t0
+
+    def _phase_levers(self) -> None:
+        self.world.construct_plants(self.month)
+        self.env.active_levers = self.gov.active_count(self.month)
+
+    def _phase_migration(self) -> None:
+        self.env.home_income = self.world.home_income()
+        self.tailors.shuffle_do("migrate")
+
+    def _phase_founding(self) -> None:
+        ent = self.spec.behaviour.entrepreneurship
+        self.env.owner_income = rules.expected_owner_income(
+            self.world.stage_margin, self.chain.output_per_worker, ent.startup_workers
+        )
+        self.env.founder_stage_weights = self.world.founder_shares
+        self.env.plant_available = self.world.plant_available(ent.startup_workers)
+        candidates = self.tailors.select(
+            lambda t: t.status in (EMPLOYED_HOME, UNEMPLOYED_HOME) and t.skill >= ent.skill_min
+        )
+        candidates.shuffle_do("consider_founding")
+
+    def found_firm(self, tailor: Tailor, stage: int) -> None:
+        """A tailor who wants to found picks a location, then founds if it can be financed."""
+        ent = self.spec.behaviour.entrepreneurship
+        need = float(self.world.plant_need(ent.startup_workers))
+        cell = self.choose_cell(stage, need, plant_only=self.env.plant_available)
+        x, y = (int(v) for v in self.county.cell_xy(cell))
+        cost = float(rules.startup_cost(self.world.plant[x, y] >= need, ent))
+        cap, lev = self.world.founder_credit_terms(self.month, int(self.county.zone_of_cell[x, y]))
+        credit = float(rules.founder_credit(tailor.savings, float(cap), float(lev)))
+        if tailor.savings + credit < cost:
+            return
+        equity = min(tailor.savings, cost)
+        tailor.savings -= equity
+        self.set_status(tailor, ENTREPRENEUR)
+        self._add_firm(
+            cell,
+            stage,
+            RETURNEE,
+            anchor=False,
+            owner=tailor,
+            capital=equity,
+            debt=cost - equity,
+            target=ent.startup_workers,
+            productivity=self._entry_productivity(self.streams.founding, ent.startup_workers),
+        )
+
+    def _entry_productivity(self, g: np.random.Generator, workers: int) -> float:
+        prod = self.spec.behaviour.production
+        return float(rules.entry_productivity(workers, g.standard_normal(), prod))
+
+    def _phase_investment(self) -> None:
+        """Outside investment: arrivals, each deciding to stay, then choosing a location."""
+        inv = self.spec.behaviour.outside_investment
+        ent = self.spec.behaviour.entrepreneurship
+        g = self.streams.investment
+        n = self.world.investor_arrivals(len(self.firms), self.env.active_levers, g)
+        weights = self.world.investor_stage_weights()
+        available = self.status_counts[UNEMPLOYED_HOME] + self.local_pool
+        for _ in range(n):
+            stage = int(rules.choose(weights, g.random()))
+            anchor = bool(g.random() < inv.anchor_share)
+            workers = inv.anchor_workers if anchor else inv.workers
+            stay = rules.investor_acceptance(
+                self.world.stage_margin[stage], available, workers, inv
+            )
+            if g.random() >= stay:
+                continue
+            available = max(0, available - workers)
+            cell = self.choose_cell(stage, float(self.world.plant_need(workers)))
+            capital = ent.startup_fixed_cost + ent.capital_per_worker * workers
+            self._add_firm(
+                cell,
+                stage,
+                OUTSIDE,
+                anchor=anchor,
+                owner=None,
+                capital=capital,
+                debt=0.0,
+                target=workers,
+                productivity=self._entry_productivity(g, workers),
+            )
+
+    def _phase_labour(self) -> None:
+        """Hiring submodel: firms set targets, shed workers, then fill vacancies, returned
+        tailors first (in random order) and then local workers."""
+        g = self.streams.labour
+        kpw = self.spec.behaviour.entrepreneurship.capital_per_worker
+        firms = self.firms.shuffle()
+        firms.do("plan_employment")
+        for f in firms:
+            cut = f.workers - f.target
+            if cut > 0:
+                n_tailors = int(g.hypergeometric(len(f.staff), f.locals, cut)) if f.locals else cut
+                for idx in sorted(g.choice(len(f.staff), n_tailors, replace=False), reverse=True):
+                    self.set_status(f.staff[idx], UNEMPLOYED_HOME)
+                f.locals -= cut - n_tailors
+                self.local_pool += cut - n_tailors
+        seekers = self.tailors.select(lambda t: t.status == UNEMPLOYED_HOME).shuffle().to_list()
+        self.world.last_seekers = float(len(seekers))
+        before = {f: f.workers for f in firms}
+        vacancies = 0
+        for f in firms:
+            gap = f.target - f.workers
+            if gap <= 0:
+                continue
+            vacancies += gap
+            for _ in range(min(gap, len(seekers))):
+                t = seekers.pop()
+                self.set_status(t, EMPLOYED_HOME)
+                t.employer = f
+                f.staff.append(t)
+        for f in firms:
+            take = min(max(f.target - f.workers, 0), self.local_pool)
+            f.locals += take
+            self.local_pool -= take
+            if f.age > 0:  # machines for workers beyond the start-up team are bought on credit
+                f.debt += kpw * max(f.workers - before[f], 0)
+        self.world.last_vacancies = float(vacancies)
+
+    def _phase_production(self) -> None:
+        self.world.environment(self.month, self.env, self.streams.production)
+        self.grid.rent.data[:] = self.env.rent
+        self.firms.do("produce")
+
+    def _phase_accounts(self) -> None:
+        """Government, second half: grant lever support within budgets; firms settle."""
+        firms = self.firms
+        requested = np.zeros(3)
+        for f in firms:
+            requested += f.requests
+        share = np.array(
+            [self.gov.grant(n, requested[i], self.month) for i, n in enumerate(LEVERS)]
+        )
+        firms.do("settle", share)
+        out = np.zeros(self.chain.n)
+        profit = np.zeros(self.chain.n)
+        for f in firms:
+            out[f.stage] += f.output
+            profit[f.stage] += f.profit
+        self.world.record_accounts(out, profit)
+
+    def _phase_exit(self) -> None:
+        for f in self.firms.select(lambda f: f.should_exit()).to_list():
+            self._remove_firm(f)
+
+    def _phase_measures(self) -> None:
+        self.current = self._measure()
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ measures and tables
+    def _measure(self) -> dict[str, float]:
+        firms = self.firms.to_list()
+
+        def arr(fn, dtype=float) -> np.ndarray:
+            return np.fromiter((fn(f) for f in firms), dtype=dtype, count=len(firms))
+
+        snap = Snapshot(
+            month=self.month,
+            stage=arr(lambda f: f.stage, int),
+            zone=arr(lambda f: f.zone, int),
+            x=arr(lambda f: f.xy[0], int),
+            y=arr(lambda f: f.xy[1], int),
+            workers=arr(lambda f: f.workers),
+            tailor_workers=arr(lambda f: len(f.staff)),
+            output=arr(lambda f: f.output),
+            profit=arr(lambda f: f.profit),
+            status_counts=self.status_counts.copy(),
+            returns=self.flows.returns,
+            departures=self.flows.departures,
+            births=self.flows.births.copy(),
+            deaths=self.flows.deaths.copy(),
+        )
+        return monthly_measures(snap, self.world, self.initial_employment)
+
+    def _firm_record(self, f: Firm, died: int) -> dict:
+        x, y = f.xy
+        return {
+            "firm_id": f.unique_id,
+            "stage": self.chain.stages[f.stage],
+            "zone": self.county.zone_names[f.zone],
+            "x": x,
+            "y": y,
+            "origin": ORIGINS[f.origin],
+            "anchor": f.anchor,
+            "born": f.born,
+            "died": died,
+            "alive": died < 0,
+            "workers": f.workers,
+            "tailor_workers": len(f.staff),
+            "local_workers": f.locals,
+            "capital": f.capital,
+            "debt": f.debt,
+            "productivity": f.productivity,
+            "age_months": f.age,
+            "in_plant": f.plant_m2 > 0,
+            "output": f.output,
+            "profit": f.profit,
+        }
+
+    def firm_table(self) -> pd.DataFrame:
+        """Every firm that ever lived: the living at their final state, the dead at exit."""
+        rows = self.dead_firms + [self._firm_record(f, died=-1) for f in self.firms]
+        if not rows:
+            return pd.DataFrame(columns=FIRM_COLUMNS)
+        return pd.DataFrame(rows, columns=FIRM_COLUMNS).sort_values("firm_id", ignore_index=True)

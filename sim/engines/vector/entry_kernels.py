@@ -1,0 +1,432 @@
+"""Compiled kernels of entry: location choice and the writing of new firms, and the founding and
+outside-investment submodels that use them (numba; see `sim.engines.vector.kernels` for the engine's
+other kernels and `sim.engines.vector.compiled_rules` for the rules they call).
+
+A submodel kernel runs a whole phase in one call: it takes the month's random numbers drawn
+beforehand from the engine's `Generator` streams (uniforms and normals, as many as the phase can use
+at most), calls the rules of `sim.core.rules` compiled (the same source as the Mesa engine's), and
+moves agents. Scenario sections come as `sim.engines.vector.compiled_rules.record` arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba.types import Tuple, boolean, float64, int8, int16, int32, int64, void
+
+from sim.engines.vector import compiled_rules as rules
+from sim.engines.vector.jit import jit
+from sim.engines.vector.kernels import _move, _unlink
+
+
+@jit(float64[:](int64[:], float64[:], int64))
+def need_before(cells, need, n_cells):
+    """For each entrant, the plant need of the entrants before it in the same cell."""
+    acc = np.zeros(n_cells)
+    out = np.empty(cells.size)
+    for i in range(cells.size):
+        out[i] = acc[cells[i]]
+        acc[cells[i]] += need[i]
+    return out
+
+
+@jit(
+    Tuple((int64[:], int64[:], float64[:], float64[:, :], float64[:, :], float64[:, :],
+           float64[:]))(
+        int64[:], int64[:], float64[:], float64[:, :], float64[:, :], boolean, float64[:],
+        int64[:], int64[:], int64[:],
+    ),
+    )  # fmt: skip
+def location_groups(
+    stage, need_idx, needs, zone_counts, linked, count_all_stages, plant, zone_order, zone_start,
+    zone_end,
+):  # fmt: skip
+    """The inputs of `rules.zone_weights` for a batch of entrants, by (stage, plant need) group:
+    each entrant's group, the groups' stages and needs, which zones have a cell with the need
+    free (1.0 or 0.0), the firms of the same stage (or all, with `count_all_stages`) and of
+    linked stages by zone, and the free plant by cell in zone order."""
+    S, Z = zone_counts.shape
+    nn = needs.size
+    slot = np.full(S * nn, -1, dtype=np.int64)
+    group = np.empty(stage.size, dtype=np.int64)
+    G = 0
+    for i in range(stage.size):
+        r = stage[i] * nn + need_idx[i]
+        if slot[r] < 0:
+            slot[r] = 0
+            G += 1
+    gs = np.empty(G, dtype=np.int64)
+    gn = np.empty(G)
+    g = 0
+    for r in range(S * nn):  # groups in (stage, need) order
+        if slot[r] == 0:
+            slot[r] = g
+            gs[g] = r // nn
+            gn[g] = needs[r % nn]
+            g += 1
+    for i in range(stage.size):
+        group[i] = slot[stage[i] * nn + need_idx[i]]
+    plant_z = np.empty(zone_order.size)
+    for p in range(zone_order.size):
+        plant_z[p] = plant[zone_order[p]]
+    zone_max = np.empty(Z)
+    for z in range(Z):
+        m = -np.inf
+        for p in range(zone_start[z], zone_end[z]):
+            m = max(m, plant_z[p])
+        zone_max[z] = m
+    zplant = np.zeros((G, Z))
+    same = np.zeros((G, Z))
+    lk = np.zeros((G, Z))
+    for g in range(G):
+        s = gs[g]
+        for z in range(Z):
+            if gn[g] > 0 and zone_max[z] >= gn[g]:
+                zplant[g, z] = 1.0
+            acc = 0.0
+            for q in range(S):
+                if count_all_stages or q == s:
+                    same[g, z] += zone_counts[q, z]
+                acc += linked[s, q] * zone_counts[q, z]
+            lk[g, z] = acc
+    return group, gs, gn, zplant, same, lk, plant_z
+
+
+@jit(
+    int64[:](int64[:], float64[:], float64[:], float64[:, :], float64[:, :], boolean, int64[:],
+             float64[:], float64[:, :], float64[:], float64[:], int64[:], int64[:], int64[:],
+             float64, float64),
+    )  # fmt: skip
+def draw_cells(
+    group, u_zone, u_cell, zone_w, zone_plant, plant_only, group_stage, group_need, mass_coef,
+    box_z, plant_z, zone_start, zone_end, zone_order, power, plant_factor,
+):  # fmt: skip
+    """Entrants' cells by inverse CDF: a zone from its group's weights `zone_w` (uniform if all
+    are zero; with `plant_only`, among zones with plant if any has weight there), then a cell of
+    that zone with weight (1 + mass_coef[stage] . box)^power, times `plant_factor` where the
+    cell has the group's plant need free (with `plant_only`, such cells only, if the zone has
+    any). `box_z` and `plant_z` hold the cells in zone order; the cell weights are computed once
+    per (group, zone) drawn. These are the weights of `rules.zone_weights` and
+    `rules.cell_weights` (the caller computes the zone weights with the rule; the cell mass is
+    the rule's formula, checked against `World.cell_weights` by the tests)."""
+    k = group.size
+    G, Z = zone_w.shape
+    S = mass_coef.shape[0]
+    n_cells = plant_z.size
+    cdf = np.empty((G, Z))
+    for g in range(G):
+        plant_sum = 0.0
+        if plant_only:
+            for z in range(Z):
+                plant_sum += zone_w[g, z] * zone_plant[g, z]
+        acc = 0.0
+        for z in range(Z):
+            w = zone_w[g, z] * zone_plant[g, z] if plant_sum > 0 else zone_w[g, z]
+            acc += w
+            cdf[g, z] = acc
+        if not acc > 0:  # an empty urn: uniform
+            for z in range(Z):
+                cdf[g, z] = z + 1.0
+    zone = np.empty(k, dtype=np.int64)
+    for i in range(k):
+        g = group[i]
+        target = u_zone[i] * cdf[g, Z - 1]
+        z = 0
+        while z < Z - 1 and cdf[g, z] <= target:
+            z += 1
+        zone[i] = z
+    key = group * Z + zone
+    order = np.argsort(key)
+    out = np.empty(k, dtype=np.int64)
+    cum = np.empty(n_cells)
+    i = 0
+    while i < k:
+        g, z = group[order[i]], zone[order[i]]
+        lo, hi = zone_start[z], zone_end[z]
+        s, need = group_stage[g], group_need[g]
+        any_plant = False
+        for p in range(lo, hi):
+            if need > 0 and plant_z[p] >= need:
+                any_plant = True
+                break
+        acc = 0.0
+        for p in range(lo, hi):
+            m = 1.0
+            for q in range(S):
+                m += mass_coef[s, q] * box_z[q * n_cells + p]
+            if power != 1.0:
+                m = m**power
+            has = need > 0 and plant_z[p] >= need
+            if has:
+                m *= plant_factor
+            elif plant_only and any_plant:
+                m = 0.0
+            acc += m
+            cum[p] = acc
+        j = i
+        while j < k and key[order[j]] == key[order[i]]:
+            e = order[j]
+            target = u_cell[e] * acc
+            p = lo
+            while p < hi - 1 and cum[p] <= target:
+                p += 1
+            out[e] = zone_order[p]
+            j += 1
+        i = j
+    return out
+
+
+@jit()
+def _write_entrants(
+    start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age, born,
+    gets, need, height, zone_of_cell, anchor_weight,
+    c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital, c_debt,
+    c_target, c_productivity, c_age, c_born, c_plant_m2,
+    plant, zone_counts, counts, boxes, window,
+):  # fmt: skip
+    """Entrants fill the firm slots from `start` and are counted in the firm counts,
+    neighbourhood sums and zone counts; those marked in `gets` take their `need` of plant."""
+    n_cells = plant.size
+    for i in range(cells.size):
+        f = start + i
+        c, s = cells[i], stage[i]
+        z = zone_of_cell[c]
+        c_alive[f] = True
+        c_stage[f] = s
+        c_zone[f] = z
+        c_x[f] = c // height
+        c_y[f] = c % height
+        c_cell[f] = c
+        c_origin[f] = origin
+        c_anchor[f] = anchor[i]
+        c_owner[f] = owner[i]
+        c_capital[f] = capital[i]
+        c_debt[f] = debt[i]
+        c_target[f] = target[i]
+        c_productivity[f] = productivity[i]
+        c_age[f] = age[i]
+        c_born[f] = born
+        if gets[i]:
+            plant[c] -= need[i]
+            c_plant_m2[f] = need[i]
+        zone_counts[s, z] += anchor_weight if anchor[i] else 1.0
+        off = s * n_cells
+        counts[off + c] += 1.0
+        for j in range(window.shape[1]):
+            boxes[off + window[c, j]] += 1.0
+
+
+@jit()
+def _first_come(cells, need, plant):
+    """Which entrants find their plant need free in their cell, on the plant before the batch
+    less the needs of the entrants before them in the same cell (first come, first served)."""
+    before = np.zeros(plant.size)
+    gets = np.empty(cells.size, dtype=np.bool_)
+    for i in range(cells.size):
+        c = cells[i]
+        gets[i] = need[i] > 0 and plant[c] - before[c] >= need[i]
+        before[c] += need[i]
+    return gets
+
+
+@jit(
+    void(
+        int64, int64[:], int64[:], int8, boolean[:], int64[:], float64[:], float64[:], int64[:],
+        float64[:], int64[:], int64, int64, boolean[:], float64[:], int64, int64[:], float64,
+        boolean[:], int16[:], int16[:], int32[:], int32[:], int32[:], int8[:], boolean[:],
+        int64[:], float64[:], float64[:], int32[:], float64[:], int32[:], int32[:], float64[:],
+        float64[:], float64[:, :], float64[:], float64[:], int64[:, :], int64[:], boolean,
+    ),
+    )  # fmt: skip
+def add_firms(
+    start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age, born,
+    plant_mode, gets, need, height, zone_of_cell, anchor_weight,
+    c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital, c_debt,
+    c_target, c_productivity, c_age, c_born, c_plant_m2,
+    plant, zone_counts, counts, boxes, window, births, count_births,
+):  # fmt: skip
+    """New firms (the initial ones and the engine's tests): see `_write_entrants`. Plant: with
+    `plant_mode` 0 none is taken; 1, first come first served (`_first_come`); 2, those marked
+    in `gets`."""
+    if plant_mode == 0:
+        gets[:] = False
+    elif plant_mode == 1:
+        gets[:] = _first_come(cells, need, plant)
+    _write_entrants(
+        start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age,
+        born, gets, need, height, zone_of_cell, anchor_weight,
+        c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital,
+        c_debt, c_target, c_productivity, c_age, c_born, c_plant_m2,
+        plant, zone_counts, counts, boxes, window,
+    )  # fmt: skip
+    if count_births:
+        births[origin] += cells.size
+
+
+@jit()
+def _shuffle(a, b, u):
+    """Shuffle two parallel arrays alike (Fisher-Yates, with uniforms `u`)."""
+    for i in range(a.size - 1, 0, -1):
+        j = int(u[i] * (i + 1))
+        a[i], a[j] = a[j], a[i]
+        b[i], b[j] = b[j], b[i]
+
+
+@jit()
+def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, loc_args, zone_counts):
+    """Location submodel for a batch of entrants (the counts at the start of the batch): the
+    zone weights of the rule `zone_weights` for each (stage, need) group, then a zone and a cell
+    each (`draw_cells`). `loc_args` is `VectorModel._location_args()`. Returns flat cells."""
+    (
+        area, advantage, base_rent, policy, linked, count_all_stages, plant, zone_order,
+        zone_start, zone_end, mass_coef, box_z, power, plant_factor,
+    ) = loc_args  # fmt: skip
+    group, gs, gn, zplant, same, lk, plant_z = location_groups(
+        stage, need_idx, needs, zone_counts, linked, count_all_stages, plant, zone_order,
+        zone_start, zone_end,
+    )  # fmt: skip
+    zw = rules.zone_weights(area, same, lk, advantage, base_rent, zplant, policy, loc, unit)
+    return draw_cells(
+        group, u_zone, u_cell, zw, zplant, plant_only, gs, gn, mass_coef, box_z, plant_z,
+        zone_start, zone_end, zone_order, power, plant_factor,
+    )  # fmt: skip
+
+
+@jit()
+def found(
+    pos, joint, u, u_loc, shock, b_rec, loc_args, need, plant_available, cap_z, lev_z,
+    status, skill, since, savings, saved, status_counts, month_mod, employer, jobless,
+    first, nxt, prv, firm_tailors, home, jobless_status, entrepreneur, origin,
+    start, month, height, zone_of_cell, anchor_weight,
+    c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital, c_debt,
+    c_target, c_productivity, c_age, c_born, c_plant_m2,
+    zone_counts, counts, boxes, window, births,
+):  # fmt: skip
+    """The founding submodel, from the Bernoulli draws `pos` (tailors who would found, by the
+    joint probability `joint` over stages, if they can): those at home (`home`: employed,
+    jobless) with the skill found in stage `choose(joint)`, in a random order (who founds first
+    where plant is short), at a cell of the location submodel; the start-up cost of the rule
+    `startup_cost` (premises where no plant is left) must be met by savings and founder credit
+    (by zone: `cap_z`, `lev_z`). Founders leave their job and become entrepreneurs; their savings
+    pay what they can of the cost and the rest is debt. Uniforms: u (2 per draw), u_loc (2 per
+    draw); shock: one normal per founder. `loc_args`: the location inputs (`VectorModel.
+    _location_args`), free plant by cell at [6]. Returns (firms founded, the jobless list
+    after)."""
+    b = b_rec[0]
+    ent = b.entrepreneurship
+    n = 0
+    who = np.empty(pos.size, dtype=np.int64)
+    for t in pos:
+        if (status[t] == home[0] or status[t] == home[1]) and skill[t] >= ent.skill_min:
+            who[n] = t
+            n += 1
+    if n == 0:
+        return 0, jobless
+    who = who[:n]
+    stage = rules.choose(joint, u[:n])
+    _shuffle(who, stage, u[n : 2 * n])
+    needs = np.full(1, need)
+    cells = locate(
+        stage, np.zeros(n, dtype=np.int64), needs, plant_available, u_loc[:n], u_loc[n : 2 * n],
+        b.location, b.agglomeration_unit, loc_args, zone_counts,
+    )  # fmt: skip
+    has_plant = np.empty(n, dtype=np.bool_)
+    before = need_before(cells, np.full(n, need), zone_of_cell.size)
+    for i in range(n):
+        has_plant[i] = loc_args[6][cells[i]] - before[i] >= need
+    cost = rules.startup_cost(has_plant, ent)
+    cap, lev, wealth = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        z = zone_of_cell[cells[i]]
+        cap[i], lev[i] = cap_z[z], lev_z[z]
+        t = who[i]
+        wealth[i] = savings[t] + saved[status[t]] * ((month_mod - np.int64(since[t])) & 0xFFFF)
+    ok = wealth + rules.founder_credit(wealth, cap, lev) >= cost
+    m = 0
+    for i in range(n):
+        if ok[i]:
+            who[m], stage[m], cells[m], cost[m], has_plant[m] = (
+                who[i], stage[i], cells[i], cost[i], has_plant[i],
+            )  # fmt: skip
+            m += 1
+    if m == 0:
+        return 0, jobless
+    who, stage, cells, cost, has_plant = who[:m], stage[:m], cells[:m], cost[:m], has_plant[:m]
+    equity = np.empty(m)
+    for i in range(m):
+        t = who[i]
+        e = employer[t]
+        if e >= 0:  # leaves the job
+            _unlink(t, e, first, nxt, prv)
+            firm_tailors[e] -= 1
+            employer[t] = -1
+        _move(t, entrepreneur, status, since, savings, saved, status_counts, month_mod)
+        equity[i] = min(savings[t], cost[i])
+        savings[t] -= equity[i]
+    still = np.empty(jobless.size, dtype=np.int64)
+    k = 0
+    for t in jobless:
+        if status[t] == jobless_status:
+            still[k] = t
+            k += 1
+    workers = np.full(m, ent.startup_workers)
+    productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
+    _write_entrants(
+        start, cells, stage, origin, np.zeros(m, dtype=np.bool_), who, equity, cost - equity,
+        workers, productivity, np.zeros(m, dtype=np.int64), month, has_plant, np.full(m, need),
+        height, zone_of_cell, anchor_weight,
+        c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital,
+        c_debt, c_target, c_productivity, c_age, c_born, c_plant_m2,
+        loc_args[6], zone_counts, counts, boxes, window,
+    )  # fmt: skip
+    births[origin] += m
+    return m, still[:k]
+
+
+@jit()
+def invest(
+    n, u, u_loc, shock, stage_weights, stage_margin, available_labour, b_rec, loc_args, needs,
+    start, month, origin, height, zone_of_cell, anchor_weight,
+    c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital, c_debt,
+    c_target, c_productivity, c_age, c_born, c_plant_m2,
+    zone_counts, counts, boxes, window, births,
+):  # fmt: skip
+    """The outside-investment submodel for `n` arrivals: a stage each (`choose` on
+    `stage_weights`), an anchor with probability `anchor_share`; each stays with the
+    probability of the rule `investor_acceptance` times the share of its workers it can find
+    in the labour left after the expected take of the arrivals before it; stayers locate
+    (plant first come, first served: `needs` holds the plant need of an ordinary firm and of an
+    anchor) and enter with start-up capital. Uniforms: u (3 per arrival), u_loc (2 per
+    arrival); shock: one normal per arrival. Returns the firms that entered."""
+    b = b_rec[0]
+    inv, ent = b.outside_investment, b.entrepreneurship
+    stage = rules.choose(stage_weights, u[:n])
+    anchor = u[n : 2 * n] < inv.anchor_share
+    workers = np.where(anchor, inv.anchor_workers, inv.workers)
+    margin_term = rules.investor_acceptance(stage_margin[stage], 1.0, np.zeros(n), inv)
+    expected = margin_term * workers
+    taken = np.cumsum(expected) - expected
+    available = np.maximum(available_labour - taken, 0.0)
+    labour = np.where(workers > 0, np.minimum(1.0, available / np.maximum(workers, 1)), 1.0)
+    kept = u[2 * n : 3 * n] < margin_term * labour
+    m = int(kept.sum())
+    if m == 0:
+        return 0
+    stage, anchor, workers = stage[kept], anchor[kept], workers[kept]
+    need_idx = anchor.astype(np.int64)
+    cells = locate(
+        stage, need_idx, needs, False, u_loc[:m], u_loc[m : 2 * m], b.location,
+        b.agglomeration_unit, loc_args, zone_counts,
+    )  # fmt: skip
+    productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
+    capital = ent.startup_fixed_cost + ent.capital_per_worker * workers
+    need = needs[need_idx]
+    _write_entrants(
+        start, cells, stage, origin, anchor, np.full(m, -1), capital, np.zeros(m), workers,
+        productivity, np.zeros(m, dtype=np.int64), month, _first_come(cells, need, loc_args[6]),
+        need, height, zone_of_cell, anchor_weight,
+        c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital,
+        c_debt, c_target, c_productivity, c_age, c_born, c_plant_m2,
+        loc_args[6], zone_counts, counts, boxes, window,
+    )  # fmt: skip
+    births[origin] += m
+    return m

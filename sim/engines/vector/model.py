@@ -1,0 +1,633 @@
+"""The vector engine: the same model as sim.engines.mesa.model, as a structure of arrays and
+compiled kernels.
+
+Tailors are fixed-length arrays, firms a growing `Table`. Each phase prepares its inputs here (the
+world-level submodels of `sim.core.world.World`, shared with the Mesa engine, and the month's random
+numbers from the `Generator` streams) and then makes one call to a compiled kernel
+(`sim.engines.vector.kernels`, `sim.engines.vector.entry_kernels`) that loops over the agents
+concerned; no Python loop runs over agents. The kernels call the rules of `sim.core.rules` compiled
+from their own source (`sim.engines.vector.compiled_rules`), so the model has one definition per
+submodel.
+
+Where the Mesa engine lets agents act one after another within a month, this engine lets a phase's
+agents act on the state at the start of the phase. docs/model.md ("The vector engine") lists each
+such point; the equivalence tests (tests/test_equivalence.py) are the evidence that the
+differences do not show in the measures.
+
+Speed: rare events among many tailors (returns, foundings) are drawn by skipping to the next
+success (`_bernoulli_positions`) instead of one uniform per tailor; savings and months jobless
+are kept lazily (`since`, the month of a tailor's last change of status); status counts, village
+home counts, each firm's staff list and the neighbourhood sums are updated with each change
+instead of recounted; the monthly measures are recorded as small aggregates and computed for all
+months at once (`sim.measures.monthly.MonthLog`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+
+from sim.core import rules
+from sim.core.government import LEVERS
+from sim.core.population import draw_firms, draw_tailors
+from sim.core.scenario import Scenario
+from sim.core.streams import spawn_streams
+from sim.core.world import Environment, World
+from sim.engines.mesa.model import FIRM_COLUMNS, INCUMBENT, OUTSIDE, PHASES, RETURNEE
+from sim.engines.vector import compiled_rules, entry_kernels, kernels
+from sim.engines.vector.soa import FIRM_FIELDS, Table
+from sim.measures.monthly import (
+    AWAY,
+    EMPLOYED_HOME,
+    ENTREPRENEUR,
+    ORIGINS,
+    UNEMPLOYED_HOME,
+    MonthLog,
+    Snapshot,
+    columns,
+)
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+# the firm columns an entrant's kernel writes, in the order of `entry_kernels._write_entrants`
+ENTRANT_COLUMNS = (
+    "alive", "stage", "zone", "x", "y", "cell", "origin", "anchor", "owner", "capital", "debt",
+    "target", "productivity", "age", "born", "plant_m2",
+)  # fmt: skip
+_WRAP = 1 << 16  # `since` holds the month modulo 2^16
+_SETTLE_EVERY = 1 << 15  # savings are settled for everyone this often, so elapsed never wraps
+
+
+def _bernoulli_positions(g: np.random.Generator, n: int, q: float) -> np.ndarray:
+    """The indices 0..n-1 that succeed in independent Bernoulli(q) trials, in increasing order.
+
+    For small q the gaps between successes are drawn (geometric), so the cost is proportional to
+    the number of successes, not to n; the distribution is exactly that of `random(n) < q`.
+    """
+    if n <= 0 or q <= 0:
+        return _EMPTY
+    if q >= 0.05:
+        return (g.random(n) < q).nonzero()[0]
+    mean = n * q
+    m = int(mean + 6.0 * math.sqrt(mean) + 16)
+    parts = [kernels.positions_from_gaps(g.geometric(q, m), n)]
+    # rare: all m gaps stayed in range and short of its end, so more successes may follow
+    while parts[-1].size == m and parts[-1][-1] < n - 1:
+        base = parts[-1][-1] + 1
+        parts.append(kernels.positions_from_gaps(g.geometric(q, m), n - base) + base)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+class VectorModel:
+    """Vectorized engine; the same constructor, `step` and outputs as `ClusterModel`."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        seed = scenario.run.seed if seed is None else seed
+        self.spec = scenario
+        self.streams = spawn_streams(seed)
+        self.month = 0
+        self.world = World(scenario)
+        self.chain, self.county, self.gov = self.world.chain, self.world.county, self.world.gov
+        self.env = Environment()
+        self.phase_seconds = dict.fromkeys(PHASES, 0.0)
+        self._phases = [(phase, getattr(self, f"_phase_{phase}")) for phase in PHASES]
+        self._reset_flows()
+        self.log = MonthLog()
+        self._row: tuple[int, dict[str, float]] | None = None
+        self._frame: tuple[int, pd.DataFrame] | None = None
+        self._a: np.ndarray | None = None  # living slots, cached between entries and exits
+
+        b = scenario.behaviour
+        init = draw_tailors(scenario, self.streams.init)
+        n = init.skill.size
+        self.skill = init.skill.astype(np.float32)
+        self._savings = init.savings.astype(np.float64)  # settled up to month `since`
+        self.village = init.village.astype(np.int32)
+        self.attachment = init.attachment.astype(np.float32)
+        self.status = np.where(init.home, UNEMPLOYED_HOME, AWAY).astype(np.int8)
+        self.since = np.zeros(n, dtype=np.uint16)  # month (mod 2^16) of the last status change
+        self.employer = np.full(n, -1, dtype=np.int64)
+        # each firm's tailor employees as a doubly linked list (head in the firm column
+        # `first_staff`), so that layoffs and exits visit a firm's staff, not every tailor
+        assert n < 2**31, "staff lists index tailors with int32"
+        self._next_staff = np.full(n, -1, dtype=np.int32)
+        self._prev_staff = np.full(n, -1, dtype=np.int32)
+        self._jobless = np.flatnonzero(init.home)  # the tailors jobless at home, kept per phase
+        villages = scenario.population.villages
+        self.village_size = np.bincount(self.village, minlength=villages)
+        self.home_count = np.bincount(self.village[init.home], minlength=villages)
+        self._counts = np.bincount(self.status, minlength=4).astype(np.int64)
+        w = b.wages
+        self._saved = np.array([w.coastal, w.home, 0.0, 0.0]) * w.saving_rate
+
+        # per-scenario constants of the grid, the zones and the location choice
+        county, world = self.county, self.world
+        S, W, H = self.chain.n, county.width, county.height
+        self._N = N = W * H
+        self._zone_flat = county.zone_of_cell.ravel().astype(np.int64)
+        self._zone_order = np.concatenate(county.cells_of_zone).astype(np.int64)
+        sizes = np.array([c.size for c in county.cells_of_zone], dtype=np.int64)
+        self._zone_end = np.cumsum(sizes)
+        self._zone_start = self._zone_end - sizes
+        # every zone has a cell: validation takes zones of width and height >= 1 that do not
+        # overlap, and `rest` exists only if some cell is left (sim.core.space.build_county)
+        assert (sizes > 0).all(), "a zone without cells"
+        self._plant_flat = world.plant.reshape(-1)  # views: the world updates them in place
+        self._counts_flat = world.counts.reshape(-1)
+        self._anchor_weight = b.outside_investment.anchor_weight
+        self._cell_plant = math.exp(b.location.cell_plant)
+        self._b_rec = compiled_rules.record(b)
+        self._lv_rec = compiled_rules.record(scenario.levers)
+        self._zones = np.arange(county.n_zones)
+        self._at_home = np.array([EMPLOYED_HOME, UNEMPLOYED_HOME], dtype=np.int8)
+        # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k], the
+        # agglomeration unit folded in. This is an engine copy of rules.cell_weights (with the
+        # power and the plant factor applied in entry_kernels.draw_cells), fused into one matrix;
+        # tests/test_vector_measures.py::test_batched_location_choice_has_the_world_probabilities
+        # guards it against World.cell_weights, at agglomeration unit 1 and 5
+        own = np.ones((S, S)) if b.location.count_all_stages else np.eye(S)
+        coef = own + b.location.linkage_weight * self.chain.linked
+        self._mass_coef = coef / b.agglomeration_unit
+        r = world.radius
+        d = np.arange(-r, r + 1)
+        dx, dy = np.repeat(d, d.size), np.tile(d, d.size)
+        x, y = np.divmod(np.arange(N), H)
+        xx, yy = x[:, None] + dx, y[:, None] + dy
+        inside = (xx >= 0) & (xx < W) & (yy >= 0) & (yy < H)
+        flat = np.where(inside, xx * H + yy, 0)
+        rank = np.empty(N, dtype=np.int64)
+        rank[self._zone_order] = np.arange(N)  # a cell's position in zone order
+        # one buffer: the neighbourhood sums by (stage, cell), the same in zone order, and a
+        # scratch part; a cell's window lists its neighbours' places in the first two parts,
+        # and outside the grid a place in the scratch part (offsets by stage stay in each part)
+        self._boxes = np.zeros(3 * S * N)
+        self._window = np.concatenate(
+            [np.where(inside, flat, 2 * S * N), np.where(inside, S * N + rank[flat], 2 * S * N)],
+            axis=1,
+        )
+        self._zone_policy = self.gov.zone_policy(0)
+        self._box_flat = self._boxes[: S * N]
+        self._box_z = self._boxes[S * N : 2 * S * N]  # the same sums with the cells in zone order
+        # the world reads and writes the engine's sums: `World` recomputes `box` in place, never
+        # rebinds it (tests/test_vector_measures.py checks that the view stays one)
+        world.box = self._box_flat.reshape(S, W, H)
+        world._box_stale = False
+
+        self.firms = Table(
+            FIRM_FIELDS, capacity=max(64, 2 * len(scenario.population.initial_firms))
+        )
+        self.local_pool = scenario.population.local_workers
+        f = draw_firms(scenario, county, self.chain, self.streams.init)
+        slots = self._add_firms(
+            f.cell,
+            f.stage,
+            INCUMBENT,
+            np.zeros(f.stage.size, dtype=bool),
+            -1,
+            f.capital,
+            0.0,
+            f.workers,
+            f.productivity,
+            age=f.age,
+            take_plant=False,
+        )
+        self.firms.cols["locals"][slots] = f.workers
+        self.local_pool -= int(f.workers.sum())
+        self.initial_employment = float(f.workers.sum())
+        self.world.environment(self.month, self.env, self.streams.production, box_fresh=True)
+        self._rows = np.empty((7, 0))  # `kernels.produce`'s rows, from production to accounts
+        self._record()
+
+    # ------------------------------------------------------------------ helpers
+    def _reset_flows(self) -> None:
+        self.returns = 0
+        self.departures = 0
+        self.births = np.zeros(3, dtype=int)
+        self.deaths = np.zeros(3, dtype=int)
+
+    @property
+    def status_counts(self) -> np.ndarray:
+        return self._counts.copy()
+
+    def _elapsed(self, who: np.ndarray) -> np.ndarray:
+        """Months since each tailor's last change of status (modulo 2^16, by uint16 wrap)."""
+        return np.uint16(self.month % _WRAP) - self.since[who]
+
+    def _savings_of(self, who: np.ndarray) -> np.ndarray:
+        """Savings now: the settled amount plus what the status saved since it was settled."""
+        return self._savings[who] + self._saved[self.status[who]] * self._elapsed(who)
+
+    @property
+    def savings(self) -> np.ndarray:
+        """Every tailor's savings (a fresh array)."""
+        return self._savings_of(np.arange(self.status.size))
+
+    @property
+    def jobless(self) -> np.ndarray:
+        """Months jobless at home, per tailor (0 for the others)."""
+        months = self._elapsed(np.arange(self.status.size))
+        return np.where(self.status == UNEMPLOYED_HOME, months, 0)
+
+    def _settle_all(self) -> None:
+        """Settle the savings of every saving tailor, so that `since` never wraps for them."""
+        who = np.flatnonzero(self._saved[self.status] != 0)
+        self._savings[who] = self._savings_of(who)
+        self.since[who] = self.month % _WRAP
+
+    def _alive(self) -> np.ndarray:
+        if self._a is None:
+            self._a = self.firms.cols["alive"][: self.firms.n].nonzero()[0]
+        return self._a
+
+    def _add_firms(
+        self,
+        cells,
+        stage,
+        origin,
+        anchor,
+        owner,
+        capital,
+        debt,
+        target,
+        productivity,
+        age=0,
+        take_plant=True,
+    ) -> np.ndarray:
+        """Create firms at flat cells; with `take_plant`, entrants take standard plant where their
+        cell has enough left, first come (in the given order) first served."""
+        cells = np.asarray(cells, dtype=np.int64)
+        k = cells.size
+        if k == 0:
+            return _EMPTY
+
+        def each(v, dtype):  # a value per entrant, writable (the kernel's signature)
+            return v if isinstance(v, np.ndarray) and v.dtype == dtype else np.full(k, v, dtype)
+
+        start = self.firms.reserve(k)
+        if take_plant is False:
+            mode, gets = 0, np.zeros(k, dtype=bool)
+        elif isinstance(take_plant, np.ndarray):  # the caller decided who gets plant
+            mode, gets = 2, take_plant
+        else:
+            mode, gets = 1, np.empty(k, dtype=bool)
+        need = each(self.world.plant_need(target) if mode else 0.0, np.float64)
+        entry_kernels.add_firms(
+            start, cells, each(stage, np.int64), np.int8(origin), each(anchor, np.bool_),
+            each(owner, np.int64), each(capital, np.float64), each(debt, np.float64),
+            each(target, np.int64), each(productivity, np.float64), each(age, np.int64),
+            self.month, mode, gets, need, self.county.height, self._zone_flat,
+            self._anchor_weight, *self._firm_columns(), self._plant_flat, self.world.zone_counts,
+            self._counts_flat, self._boxes, self._window, self.births,
+            isinstance(age, int) and age == 0,
+        )  # fmt: skip
+        self._a = None
+        return np.arange(start, start + k)
+
+    def _choose_cells(
+        self,
+        stages: np.ndarray,
+        need_idx: np.ndarray | int,
+        needs: np.ndarray,
+        plant_only: bool,
+        g: np.random.Generator,
+    ) -> np.ndarray:
+        """Location submodel for a batch of entrants (`entry_kernels.locate`, which the entry
+        kernels call): zone, then cell, all on the counts at the start of the batch. Entrant i
+        has stage `stages[i]` and plant need `needs[need_idx[i]]`."""
+        k = stages.size
+        u_zone, u_cell = g.random(k), g.random(k)
+        return entry_kernels.locate(
+            np.asarray(stages, dtype=np.int64), np.zeros(k, dtype=np.int64) + need_idx,
+            np.asarray(needs, dtype=float), plant_only, u_zone, u_cell,
+            self._b_rec[0]["location"], float(self.spec.behaviour.agglomeration_unit),
+            self._location_args(), self.world.zone_counts,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        self.month += 1
+        self._reset_flows()
+        clock, seconds = time.perf_counter, self.phase_seconds
+        for phase, run in self._phases:
+            t0 = clock()
+            run()
+            seconds[phase] += clock() - t0
+        if self.month % _SETTLE_EVERY == 0:
+            self._settle_all()
+
+    def _phase_levers(self) -> None:
+        self.world.construct_plants(self.month)
+        self.env.active_levers = self.gov.active_count(self.month)
+        # no lever changes state between here and the end of location choice (investment)
+        self._zone_policy = self.gov.zone_policy(self.month)
+
+    def _phase_migration(self) -> None:
+        """Return migration on the peer shares at the start of the month.
+
+        Returns are rare (at most `max_hazard` a month), so only the tailors that pass a
+        Bernoulli(max_hazard) draw are looked at, and each of them returns with probability
+        p / max_hazard; savings accrue lazily (`_savings_of`).
+        """
+        rm = self.spec.behaviour.return_migration
+        g = self.streams.migration
+        cand = _bernoulli_positions(g, self.status.size, rm.max_hazard)
+        u_back, u_leave = g.random(cand.size), g.random(self._jobless.size)
+        self._jobless, self.returns, self.departures = kernels.migrate(
+            cand, u_back, self._jobless, u_leave, self.world.home_income(),
+            self.spec.behaviour.wages.coastal, self.env.active_levers, self._b_rec,
+            np.int8(UNEMPLOYED_HOME), np.int8(AWAY), self.status, self.since, self._savings,
+            self._saved, self._counts, self.month % _WRAP, self.village, self.home_count,
+            self.village_size, self.attachment,
+        )  # fmt: skip
+
+    def _phase_founding(self) -> None:
+        """Foundings: each tailor at home with the skill founds with probability
+        sum_s share_s p_s (drawn by `_bernoulli_positions` over all tailors), in stage s with
+        probability proportional to share_s p_s: the same joint distribution as drawing a stage
+        by share and then founding with p_s. The rest is `entry_kernels.found`."""
+        ent = self.spec.behaviour.entrepreneurship
+        g = self.streams.founding
+        world = self.world
+        owner_income = rules.expected_owner_income(
+            world.stage_margin, self.chain.output_per_worker, ent.startup_workers
+        )
+        plant_available = world.plant_available(ent.startup_workers)
+        p = rules.founding_probability(
+            owner_income, self.spec.behaviour.wages.home, plant_available, ent
+        )
+        joint = world.founder_shares * p
+        pos = _bernoulli_positions(g, self.status.size, float(joint.sum()))
+        k = pos.size
+        if k == 0:
+            return
+        u, shock, u_loc = g.random(2 * k), g.standard_normal(k), self.streams.location.random(2 * k)
+        cap_z, lev_z = world.founder_credit_terms(self.month, self._zones)
+        start = self.firms.reserve(k)
+        founded, self._jobless = entry_kernels.found(
+            pos, joint, u, u_loc, shock, self._b_rec, self._location_args(),
+            float(world.plant_need(ent.startup_workers)), plant_available,
+            np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float),
+            self.status, self.skill, self.since, self._savings, self._saved, self._counts,
+            self.month % _WRAP, self.employer, self._jobless, self.firms.cols["first_staff"],
+            self._next_staff, self._prev_staff, self.firms.cols["tailors"], self._at_home,
+            np.int8(UNEMPLOYED_HOME), np.int8(ENTREPRENEUR), np.int8(RETURNEE), start,
+            self.month, self.county.height, self._zone_flat, self._anchor_weight,
+            *self._firm_columns(), self.world.zone_counts, self._counts_flat, self._boxes,
+            self._window, self.births,
+        )  # fmt: skip
+        self.firms.n = start + founded  # the slots not used stay free
+        if founded:
+            self._a = None
+
+    def _firm_columns(self) -> list[np.ndarray]:
+        c = self.firms.cols
+        return [c[k] for k in ENTRANT_COLUMNS]
+
+    def _location_args(self) -> tuple:
+        """What the location submodel reads besides the zone counts (`entry_kernels.locate`)."""
+        county, loc = self.county, self.spec.behaviour.location
+        return (
+            county.area, county.advantage, county.base_rent, self._zone_policy, self.chain.linked,
+            bool(loc.count_all_stages), self._plant_flat, self._zone_order, self._zone_start,
+            self._zone_end, self._mass_coef, self._box_z, float(loc.cell_increasing_returns),
+            self._cell_plant,
+        )  # fmt: skip
+
+    def _phase_investment(self) -> None:
+        """Outside investors: how many arrive (`World.investor_arrivals`), then
+        `entry_kernels.invest`."""
+        inv = self.spec.behaviour.outside_investment
+        g = self.streams.investment
+        world = self.world
+        n = world.investor_arrivals(self._alive().size, self.env.active_levers, g)
+        if n == 0:
+            return
+        u, shock, u_loc = g.random(3 * n), g.standard_normal(n), self.streams.location.random(2 * n)
+        needs = np.asarray(world.plant_need(np.array([inv.workers, inv.anchor_workers])), float)
+        start = self.firms.reserve(n)
+        entered = entry_kernels.invest(
+            n, u, u_loc, shock, world.investor_stage_weights(), world.stage_margin,
+            float(self._counts[UNEMPLOYED_HOME] + self.local_pool), self._b_rec,
+            self._location_args(), needs, start, self.month, np.int8(OUTSIDE),
+            self.county.height, self._zone_flat, self._anchor_weight, *self._firm_columns(),
+            world.zone_counts, self._counts_flat, self._boxes, self._window, self.births,
+        )  # fmt: skip
+        self.firms.n = start + entered  # the slots not used stay free
+        if entered:
+            self._a = None
+
+    def _phase_labour(self) -> None:
+        """Targets (`kernels.labour_plan`), then layoffs and matching
+        (`kernels.labour_market`)."""
+        g = self.streams.labour
+        c = self.firms.cols
+        kpw = self.spec.behaviour.entrepreneurship.capital_per_worker
+        a = self._alive()
+        leverage = np.asarray(self.world.firm_leverage(self.month, self._zones), dtype=float)
+        target, n_uniforms = kernels.labour_plan(
+            a, c["tailors"], c["locals"], c["age"], c["capital"], c["debt"], c["margin"],
+            c["zone"], c["target"], leverage, kpw, self._b_rec,
+        )  # fmt: skip
+        self._jobless, self.local_pool, seekers, vacancies = kernels.labour_market(
+            a, target, g.random(n_uniforms), c["tailors"], c["locals"], c["age"], c["debt"],
+            kpw, self.employer, c["first_staff"], self._next_staff, self._prev_staff,
+            self._jobless, self.local_pool, self.status, self.since, self._savings, self._saved,
+            self._counts, self.month % _WRAP, np.int8(EMPLOYED_HOME), np.int8(UNEMPLOYED_HOME),
+        )  # fmt: skip
+        self.world.last_seekers = float(seekers)
+        self.world.last_vacancies = float(vacancies)
+
+    def _phase_production(self) -> None:
+        """The month's environment (`World.environment`), then `kernels.produce`."""
+        world = self.world
+        world.environment(self.month, self.env, self.streams.production, box_fresh=True)
+        c = self.firms.cols
+        a = self._alive()
+        env = self.env
+        self._rows = kernels.produce(
+            a, c["stage"], c["cell"], c["zone"], c["productivity"],
+            self.streams.production.standard_normal(a.size), c["tailors"], c["locals"],
+            c["age"], c["plant_m2"], c["plant_months"], c["debt"], self._box_flat,
+            self.chain.linked, self._N, env.rent.ravel(), self.county.base_rent,
+            env.lever_terms, self.chain.output_per_worker, env.demand, env.input_cost_share,
+            self._b_rec, self._lv_rec,
+        )  # fmt: skip
+
+    def _phase_accounts(self) -> None:
+        """Each lever pays its share of what firms request (`Government.grant`), then
+        `kernels.settle_accounts`; stage margins and local supply for next month."""
+        c = self.firms.cols
+        rows = self._rows
+        month, gov = self.month, self.gov
+        s_fin = gov.grant("financing", float(rows[2].sum()), month)
+        s_bur = gov.grant("burden", float(rows[3].sum()), month)
+        s_pla = gov.grant("plant_supply", float(rows[4].sum()), month)
+        out_stage, profit_stage, rent = kernels.settle_accounts(
+            self._alive(), rows, s_fin, s_bur, s_pla,
+            self.spec.behaviour.production.amortization, c["profit"], c["margin"],
+            c["capital"], c["debt"], c["output"], c["loss_streak"], c["age"], c["plant_months"],
+            c["plant_m2"], self.chain.n,
+        )  # fmt: skip
+        gov.plant_rent_collected += rent
+        self.world.record_accounts(out_stage, profit_stage)
+
+    def _phase_exit(self) -> None:
+        """`kernels.exit_firms`; loan guarantees pay their share of the debt left behind."""
+        if not self.spec.behaviour.exit.enabled:
+            return
+        c = self.firms.cols
+        a = self._alive()
+        guarantees = self.gov.active("financing", self.month)
+        released, freed_locals, owed = kernels.exit_firms(
+            a, self.streams.exit.random(a.size), self._b_rec,
+            self.gov.eligible_zones["financing"], guarantees, self.month, self.employer,
+            c["owner"], c["tailors"], c["locals"], c["alive"], c["died"], c["cell"],
+            c["stage"], c["zone"], c["anchor"], c["origin"], c["plant_m2"], c["capital"],
+            c["loss_streak"], c["age"], c["profit"], c["debt"], self._plant_flat,
+            self._anchor_weight, self.world.zone_counts, self._counts_flat, self._boxes,
+            self._window, self._N, self.deaths, np.int8(UNEMPLOYED_HOME), self.status,
+            self.since, self._savings, self._saved, self._counts, self.month % _WRAP,
+            c["first_staff"], self._next_staff,
+        )  # fmt: skip
+        if owed > 0:
+            self.gov.grant(
+                "financing", self.spec.levers.financing.guarantee_share * owed, self.month
+            )
+        if released.size or freed_locals:
+            self._jobless = np.concatenate([self._jobless, released])
+            self.local_pool += freed_locals
+        self._a = None
+
+    def _phase_measures(self) -> None:
+        self._record()
+
+    # ------------------------------------------------------------------ measures and tables
+    def _record(self) -> None:
+        """The month's aggregates for the measures (`MonthLog`); the columns come later."""
+        c = self.firms.cols
+        a = self._alive()
+        world, gov = self.world, self.gov
+        S, Z = self.chain.n, self.county.n_zones
+        cross, emp_zone, present, out_stage, tot = kernels.month_totals(
+            a, c["stage"], c["zone"], c["cell"], c["tailors"], c["locals"], c["output"],
+            c["profit"], S, Z, self.county.width, self.county.height,
+        )  # fmt: skip
+        self.log.record(
+            month=self.month,
+            cross=cross,
+            employment=int(tot[0]),
+            tailor_workers=int(tot[1]),
+            output=tot[2],
+            profit=tot[3],
+            workers_sq=tot[4],
+            emp_zone=emp_zone,
+            present=present,
+            out_stage=out_stage,
+            local_share=world.local_share,
+            moran_parts=tot[5:],
+            status_counts=self._counts.copy(),
+            returns=self.returns,
+            departures=self.departures,
+            births=self.births,
+            deaths=self.deaths,
+            plant_free=float(world.plant.sum()),
+            plant_rent=gov.plant_rent_collected,
+            spent=[gov.spent[name] for name in LEVERS],
+            takeoff_ready=world.takeoff_ready(self.month),
+        )
+
+    @property
+    def current(self) -> dict[str, float]:
+        """The last month's row of the timeseries (computed on first access)."""
+        if self._row is None or self._row[0] != len(self.log):
+            cols = self.log.frame(self.world, self.initial_employment, last=True)
+            row = {k: cols[k][0].item() for k in columns(self.chain, self.county)}
+            self._row = (len(self.log), row)
+        return self._row[1]
+
+    def snapshot(self) -> Snapshot:
+        """End-of-month state as a `Snapshot`, for `sim.measures.monthly.monthly_measures`. The
+        engine itself does not use it (its measures come from `MonthLog`): it is the oracle of
+        tests/test_vector_measures.py, which checks `MonthLog.frame` against the Mesa path."""
+        f = self.firms
+        a = self._alive()
+        return Snapshot(
+            month=self.month,
+            stage=f.stage[a].astype(np.int64),
+            zone=f.zone[a].astype(np.int64),
+            x=f.x[a],
+            y=f.y[a],
+            workers=(f.tailors[a] + f.locals[a]).astype(float),
+            tailor_workers=f.tailors[a].astype(float),
+            output=f.output[a],
+            profit=f.profit[a],
+            status_counts=self.status_counts,
+            returns=self.returns,
+            departures=self.departures,
+            births=self.births.copy(),
+            deaths=self.deaths.copy(),
+        )
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per month; the measures are computed here, for all months at once (the time
+        is added to `phase_seconds["measures"]`)."""
+        if self._frame is None or self._frame[0] != len(self.log):
+            t0 = time.perf_counter()
+            cols = self.log.frame(self.world, self.initial_employment)
+            frame = pd.DataFrame(cols, columns=columns(self.chain, self.county))
+            self.phase_seconds["measures"] += time.perf_counter() - t0
+            self._frame = (len(self.log), frame)
+        return self._frame[1].copy()
+
+    def firm_table(self) -> pd.DataFrame:
+        f = self.firms
+        return pd.DataFrame(
+            {
+                "firm_id": np.arange(1, f.n + 1),
+                "stage": np.array(self.chain.stages, dtype=object)[f.stage],
+                "zone": np.array(self.county.zone_names, dtype=object)[f.zone],
+                "x": f.x,
+                "y": f.y,
+                "origin": np.array(ORIGINS, dtype=object)[f.origin],
+                "anchor": f.anchor,
+                "born": f.born,
+                "died": f.died,
+                "alive": f.alive.copy(),
+                "workers": f.tailors + f.locals,
+                "tailor_workers": f.tailors,
+                "local_workers": f.locals,
+                "capital": f.capital,
+                "debt": f.debt,
+                "productivity": f.productivity,
+                "age_months": f.age,
+                "in_plant": f.plant_m2 > 0,
+                "output": f.output,
+                "profit": f.profit,
+            },
+            columns=FIRM_COLUMNS,
+        )
+
+
+def warm_up(scenario: Scenario) -> None:
+    """Load (or compile, the first time) every compiled kernel the engine calls for this
+    scenario's types, by running it scaled down to 500 tailors for 3 months with entry forced
+    on. numba compiles a kernel on its first call in a process, or loads it from its on-disk
+    cache in a few milliseconds; a benchmark calls this before its clock starts, as it imports
+    the modules before it, so that it times the model and not the loading."""
+    from sim.core.scaling import scale_overrides
+    from sim.io.loading import with_overrides
+
+    busy = {
+        **scale_overrides(scenario, 500),
+        "run.months": 3,
+        "behaviour.entrepreneurship.max_hazard": 1.0,
+        "behaviour.entrepreneurship.intercept": 20.0,
+        "behaviour.entrepreneurship.skill_min": 0.0,
+        "behaviour.outside_investment.base_rate": 5.0,
+        "behaviour.outside_investment.intercept": 20.0,
+    }
+    model = VectorModel(with_overrides(scenario, busy), seed=0)
+    for _ in range(3):
+        model.step()
