@@ -34,7 +34,7 @@ def one(engine: str, tailors: int, months: int, seed: int) -> dict:
     # imported before the clock starts: time the model, not module loading
     import sim.engines.vector.model
     from sim.core.scaling import scale_overrides
-    from sim.experiments.run import make_model
+    from sim.engines import make_model
 
     base = sim.load_scenario(BASELINE)
     scenario = sim.load_scenario(BASELINE, {**scale_overrides(base, tailors), "run.months": months})

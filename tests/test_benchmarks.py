@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.experiments.run import ENGINES
+from sim.engines import ENGINES
 from tests.conftest import SCENARIOS
 
 URN = SCENARIOS / "benchmarks" / "arthur_urn.yaml"

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
 from sim.engines.mesa.model import ClusterModel
-from sim.measures.monthly import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
 from tests.conftest import small
 
 TIGHT = {  # budgets small enough to run out mid-window, so the budget cap is exercised

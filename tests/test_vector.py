@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
 from sim.engines.vector.model import VectorModel
-from sim.measures.monthly import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
 from tests.conftest import small
 from tests.test_model import TIGHT
 

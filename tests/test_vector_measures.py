@@ -12,15 +12,10 @@ from scipy import stats
 
 import sim
 from sim.core import rules
+from sim.core.codes import AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME
 from sim.core.scaling import scale_overrides
 from sim.engines.vector.model import _SETTLE_EVERY, _WRAP, VectorModel, _bernoulli_positions
-from sim.measures.monthly import (
-    AWAY,
-    EMPLOYED_HOME,
-    ENTREPRENEUR,
-    UNEMPLOYED_HOME,
-    monthly_measures,
-)
+from sim.measures.monthly import monthly_measures
 from tests.conftest import SCENARIOS, small
 from tests.test_model import TIGHT
 

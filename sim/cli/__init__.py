@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.experiments.run import ENGINES
+from sim.engines import ENGINES
 from sim.io.errors import InputError
 from sim.io.loading import load_scenario, parse_override, scenario_to_yaml
 

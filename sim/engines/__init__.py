@@ -1,3 +1,47 @@
-"""The engines that run the model of `sim.core`: `mesa` (readable agents, the reference and the
-dashboard's) and `vector` (structure of arrays and compiled kernels, for large runs and sweeps).
+"""The engines that run the model of `sim.core`, behind one interface (`Engine`) and one registry.
+
+`mesa` is the readable reference (Mesa 3.5 agents; the dashboard's engine), `vector` the structure
+of arrays with compiled kernels (large runs and sweeps). Both build from a scenario and a seed, run
+the phases of `sim.core.codes.PHASES` each `step()`, and give the same outputs. An engine's module
+is imported only when it is asked for, so that the vector engine never imports Mesa or Solara.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.core.scenario import Scenario
+
+ENGINES = ("mesa", "vector")
+
+
+class Engine(Protocol):
+    """What every engine offers the experiments (`sim.experiments.run`) and the figures."""
+
+    month: int  # months run so far
+    phase_seconds: dict[str, float]  # wall time spent in each phase of the month
+
+    def step(self) -> None:
+        """Run one month: every phase of `sim.core.codes.PHASES`, in order."""
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per month run (month 0 included), the columns of `sim.measures.monthly`."""
+
+    def firm_table(self) -> pd.DataFrame:
+        """Every firm that ever lived (`sim.core.codes.FIRM_COLUMNS`)."""
+
+
+def make_model(scenario: Scenario, engine: str, seed: int) -> Engine:
+    """A fresh model of the named engine (one of ENGINES), at month 0."""
+    if engine == "mesa":
+        from sim.engines.mesa.model import ClusterModel
+
+        return ClusterModel(scenario, seed=seed)
+    if engine == "vector":
+        from sim.engines.vector.model import VectorModel
+
+        return VectorModel(scenario, seed=seed)
+    raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")

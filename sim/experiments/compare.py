@@ -92,7 +92,7 @@ def write_comparison(ts: pd.DataFrame, out: Path, baseline: str, label: str) -> 
     """Write levers.md, levers.csv, effects.csv and three plots (trajectories, effects,
     cost_effect) under `out`
     from a stacked timeseries with columns arm and seed (arms paired by seed)."""
-    from sim.experiments.run import atomic_write, atomic_write_text
+    from sim.io.files import atomic_write, atomic_write_text
 
     final = final_rows(ts)
     summary = arm_summary(final, baseline)

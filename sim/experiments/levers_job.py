@@ -16,8 +16,8 @@ import pandas as pd
 from sim.core.scaling import scale_overrides
 from sim.core.scenario import Scenario
 from sim.experiments.compare import write_comparison
-from sim.experiments.run import atomic_write
 from sim.io.errors import InputError
+from sim.io.files import atomic_write
 from sim.io.loading import load_scenario, with_overrides
 
 

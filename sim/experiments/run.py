@@ -8,14 +8,9 @@ renamed when whole, so a file that exists is complete.
 
 from __future__ import annotations
 
-import functools
-import os
 import platform
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +18,9 @@ import pandas as pd
 import yaml
 
 from sim.core.scenario import Scenario
+from sim.engines import ENGINES, make_model
+from sim.io.files import atomic_write, atomic_write_text, git_commit, package_versions
 from sim.io.loading import load_scenario, scenario_to_yaml
-
-ENGINES = ("mesa", "vector")
 
 
 @dataclass
@@ -67,63 +62,6 @@ class RunResult:
         }
 
 
-@functools.cache
-def _umask() -> int:
-    """The process umask, read once (reading it means setting it, which is not thread-safe)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: Path, write: Callable[[Path], Any], keep_suffix: bool = False) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`.
-
-    The file gets the permissions a plain `open` would give it (0666 less the umask), not
-    mkstemp's private 0600, so results stay readable by the group that shares them. The temporary
-    name ends in `.tmp`, so that a reader globbing `*.parquet` never sees a half-written file;
-    `keep_suffix` keeps `path`'s suffix instead, for writers that pick the format from it.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix if keep_suffix else ".tmp"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
-
-
-def package_versions() -> dict[str, str]:
-    out = {}
-    for name in ("clustersim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def resolve(
     scenario_or_path: Scenario | str | Path, overrides: dict[str, Any] | None = None
 ) -> Scenario:
@@ -134,17 +72,6 @@ def resolve(
             return with_overrides(scenario_or_path, overrides)
         return scenario_or_path
     return load_scenario(scenario_or_path, overrides)
-
-
-def make_model(scenario: Scenario, engine: str, seed: int):
-    """A fresh model of the chosen engine, at month 0."""
-    if engine == "mesa":
-        from sim.engines.mesa.model import ClusterModel
-
-        return ClusterModel(scenario, seed=seed)
-    from sim.engines.vector.model import VectorModel
-
-    return VectorModel(scenario, seed=seed)
 
 
 def run(
@@ -181,10 +108,7 @@ def run(
         model.step()
         if progress is not None:
             progress(model.month)
-    if engine == "mesa":
-        ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    else:
-        ts = model.timeseries()
+    ts = model.timeseries()
     return RunResult(
         timeseries=ts,
         firms=model.firm_table(),

@@ -42,7 +42,6 @@ from sim.experiments.plan import (
     run_seed,
     salib_problem,
 )
-from sim.experiments.run import atomic_write, atomic_write_text, git_commit, package_versions
 from sim.experiments.store import (
     BASE_COPY,
     POINTS,
@@ -52,6 +51,7 @@ from sim.experiments.store import (
     column_value,
     load_results,
 )
+from sim.io.files import atomic_write, atomic_write_text, git_commit, package_versions
 from sim.io.loading import scenario_to_yaml
 
 POOL_RETRIES = 2  # a run in flight when a local worker process dies is resubmitted this often

@@ -66,8 +66,8 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.compare import OUTCOMES
-from sim.experiments.run import atomic_write, atomic_write_text
 from sim.io.errors import InputError
+from sim.io.files import atomic_write, atomic_write_text
 
 __all__ = [
     "ANALYSED",

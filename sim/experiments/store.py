@@ -37,8 +37,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.experiments.run import atomic_write, atomic_write_text
 from sim.io.errors import InputError
+from sim.io.files import atomic_write, atomic_write_text
 
 MANIFEST = "manifest.yaml"
 RUNS_DIR = "runs"

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.chain import ValueChain
+from sim.core.codes import ORIGINS, STATUSES
 from sim.core.government import LEVERS
 from sim.core.space import County
 from sim.measures import indices as metrics
@@ -27,9 +28,6 @@ from sim.measures import indices as metrics
 if TYPE_CHECKING:
     from sim.core.world import World
 
-STATUSES = ("away", "employed_home", "entrepreneur", "unemployed_home")
-AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME = range(4)
-ORIGINS = ("incumbent", "returnee", "outside")
 
 
 @dataclass

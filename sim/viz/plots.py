@@ -39,8 +39,9 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
-from sim.experiments.run import RunResult, atomic_write
+from sim.experiments.run import RunResult
 from sim.io.errors import InputError
+from sim.io.files import atomic_write
 
 __all__ = [
     "ARM_COLORS",

@@ -15,7 +15,7 @@ from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from sim.core import rules
-from sim.measures.monthly import AWAY, EMPLOYED_HOME, UNEMPLOYED_HOME
+from sim.core.codes import AWAY, EMPLOYED_HOME, UNEMPLOYED_HOME
 
 if TYPE_CHECKING:
     from sim.engines.mesa.model import ClusterModel

@@ -18,57 +18,25 @@ from mesa import DataCollector, Model
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from sim.core import rules
+from sim.core.codes import (
+    AWAY,
+    EMPLOYED_HOME,
+    ENTREPRENEUR,
+    FIRM_COLUMNS,
+    INCUMBENT,
+    ORIGINS,
+    OUTSIDE,
+    PHASES,
+    RETURNEE,
+    UNEMPLOYED_HOME,
+)
 from sim.core.government import LEVERS
 from sim.core.population import draw_firms, draw_tailors
 from sim.core.scenario import Scenario
 from sim.core.streams import spawn_streams
 from sim.core.world import Environment, World
 from sim.engines.mesa.agents import Firm, Tailor
-from sim.measures.monthly import (
-    AWAY,
-    EMPLOYED_HOME,
-    ENTREPRENEUR,
-    ORIGINS,
-    UNEMPLOYED_HOME,
-    Snapshot,
-    columns,
-    monthly_measures,
-)
-
-INCUMBENT, RETURNEE, OUTSIDE = range(3)
-FIRM_COLUMNS = [
-    "firm_id",
-    "stage",
-    "zone",
-    "x",
-    "y",
-    "origin",
-    "anchor",
-    "born",
-    "died",
-    "alive",
-    "workers",
-    "tailor_workers",
-    "local_workers",
-    "capital",
-    "debt",
-    "productivity",
-    "age_months",
-    "in_plant",
-    "output",
-    "profit",
-]
-PHASES = (
-    "levers",
-    "migration",
-    "founding",
-    "investment",
-    "labour",
-    "production",
-    "accounts",
-    "exit",
-    "measures",
-)
+from sim.measures.monthly import Snapshot, columns, monthly_measures
 
 
 @dataclass
@@ -470,6 +438,10 @@ class ClusterModel(Model):
             "output": f.output,
             "profit": f.profit,
         }
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per month, as the DataCollector recorded them."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def firm_table(self) -> pd.DataFrame:
         """Every firm that ever lived: the living at their final state, the dead at exit."""

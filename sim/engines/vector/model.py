@@ -31,24 +31,26 @@ import numpy as np
 import pandas as pd
 
 from sim.core import rules
+from sim.core.codes import (
+    AWAY,
+    EMPLOYED_HOME,
+    ENTREPRENEUR,
+    FIRM_COLUMNS,
+    INCUMBENT,
+    ORIGINS,
+    OUTSIDE,
+    PHASES,
+    RETURNEE,
+    UNEMPLOYED_HOME,
+)
 from sim.core.government import LEVERS
 from sim.core.population import draw_firms, draw_tailors
 from sim.core.scenario import Scenario
 from sim.core.streams import spawn_streams
 from sim.core.world import Environment, World
-from sim.engines.mesa.model import FIRM_COLUMNS, INCUMBENT, OUTSIDE, PHASES, RETURNEE
 from sim.engines.vector import compiled_rules, entry_kernels, kernels
 from sim.engines.vector.soa import FIRM_FIELDS, Table
-from sim.measures.monthly import (
-    AWAY,
-    EMPLOYED_HOME,
-    ENTREPRENEUR,
-    ORIGINS,
-    UNEMPLOYED_HOME,
-    MonthLog,
-    Snapshot,
-    columns,
-)
+from sim.measures.monthly import MonthLog, Snapshot, columns
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 # the firm columns an entrant's kernel writes, in the order of `entry_kernels._write_entrants`
