@@ -16,8 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 main: venv
-	$(PY) -m sim sweep scenarios/sweeps/levers.yaml --out results/levers --workers 2
-	$(PY) -m sim compare results/levers
+	$(PY) -m sim levers --out results/levers --workers 2
 
 # docs/gallery/: three small PNGs for the README (sim.viz.plots via `python -m sim plot`): the
 # baseline's county map over time, its chain completeness by zone, and the lever effects from the

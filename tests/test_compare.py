@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.compare import OUTCOMES, arm_summary, paired_effects, write_comparison
+from sim.cli.compare import write_comparison
+from sim.experiments.compare import OUTCOMES, arm_summary, paired_effects
 
 
 def synthetic(effect: float, seeds: int = 40, rng_seed: int = 0) -> pd.DataFrame:

@@ -20,12 +20,18 @@ import yaml
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from sim.cli import main as cli_main
 from sim.experiments.runner import load_sweep, salib_problem
-from sim.experiments.sensitivity import analyze_design, check_structure, main, sensitivity_table
+from sim.experiments.sensitivity import analyze_design, check_structure, sensitivity_table
 from tests.conftest import SCENARIOS
 
 PROBLEM = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[0.0, 1.0]] * 3}
 EXACT = {"x1": 16 / 17, "x2": 1 / 17, "x3": 0.0}
+
+
+def main(argv: list[str]) -> int:
+    """`python -m sim sensitivity ARGV`, in process."""
+    return cli_main(["sensitivity", *argv])
 
 
 def known(X: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from sim.cli import main
 from sim.experiments.executors import SequentialExecutor
 from sim.experiments.plan import _flatten
 from sim.experiments.runner import (
@@ -30,7 +31,6 @@ from sim.experiments.runner import (
     _pump,
     load_results,
     load_sweep,
-    main,
     run_seed,
     run_sweep,
 )
@@ -38,7 +38,7 @@ from sim.io.loading import load_scenario, with_overrides
 from tests.conftest import ROOT, SCENARIOS
 
 SWEEPS = SCENARIOS / "sweeps"
-ENTRY = "import sys; from sim.experiments.runner import main; sys.exit(main(sys.argv[1:]))"
+ENTRY = "import sys; from sim.cli import main; sys.exit(main(sys.argv[1:]))"
 VOLATILE = ["wall_seconds", "worker", "finished"]  # differ between two runs of the same sweep
 
 TINY = {

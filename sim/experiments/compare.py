@@ -7,8 +7,6 @@ differences, with a Student-t 95% interval. Takes a tidy table of final measures
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -86,63 +84,3 @@ def arm_summary(final: pd.DataFrame, baseline: str) -> pd.DataFrame:
 def final_rows(ts: pd.DataFrame) -> pd.DataFrame:
     """Each run's last kept month (the horizon)."""
     return ts[ts["month"] == ts["month"].max()].reset_index(drop=True)
-
-
-def write_comparison(ts: pd.DataFrame, out: Path, baseline: str, label: str) -> pd.DataFrame:
-    """Write levers.md, levers.csv, effects.csv and three plots (trajectories, effects,
-    cost_effect) under `out`
-    from a stacked timeseries with columns arm and seed (arms paired by seed)."""
-    from sim.io.files import atomic_write, atomic_write_text
-
-    final = final_rows(ts)
-    summary = arm_summary(final, baseline)
-    effects = paired_effects(final, baseline)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "levers.csv", lambda p: summary.to_csv(p, index=False))
-    atomic_write(out / "effects.csv", lambda p: effects.to_csv(p, index=False))
-    md = summary.to_markdown(index=False, floatfmt=".3g")
-    atomic_write_text(out / "levers.md", f"# Lever comparison (vs {baseline}, {label})\n\n{md}\n")
-    _plots(ts, effects, out, baseline)
-    _cost_effect_plot(final, effects, out, baseline)
-    shown = ["arm", "runs", *[f"d_{c}" for c in OUTCOMES[:3]], "p_takeoff", "cost_million_yuan"]
-    print(summary[shown].to_string(index=False))
-    return summary
-
-
-def _plots(ts: pd.DataFrame, effects: pd.DataFrame, out: Path, baseline: str) -> None:
-    """trajectories.png and effects.png, drawn by sim.viz.plots (one style for every figure)."""
-    from sim.viz import plots
-
-    measures = [c for c in ("firms", "employment", "tailors_home") if c in ts.columns]
-    plots.save(plots.trajectories(ts, measures), out / "trajectories", formats=("png",))
-    if effects.empty:
-        return
-    plots.save(plots.forest(effects, baseline=baseline), out / "effects", formats=("png",))
-
-
-def compare_results(directory: Path, baseline: str = "no_policy", out: Path | None = None) -> Path:
-    """The lever comparison from a sweep's results folder (arms paired by seed)."""
-    from sim.experiments.store import load_results
-    from sim.io.errors import InputError
-
-    _runs, ts = load_results(directory)
-    if ts.empty:
-        raise InputError(str(directory), "", "holds no finished runs to compare")
-    arms = list(dict.fromkeys(ts["arm"]))
-    if baseline not in arms:
-        raise InputError(str(directory), "--baseline", f"'{baseline}' is not an arm; arms: {arms}")
-    target = out or Path(directory) / "comparison"
-    n = int(ts.groupby("arm")["seed"].nunique().min())
-    write_comparison(ts, target, baseline, f"{n} paired seeds per arm")
-    print(f"wrote {target}/ (levers.md, levers.csv, effects.csv and three PNG plots)")
-    return target
-
-
-def _cost_effect_plot(final: pd.DataFrame, effects: pd.DataFrame, out: Path, baseline: str) -> None:
-    """Fiscal cost against the employment effect, one point per arm with its 95% interval
-    (cost_effect.png, drawn by sim.viz.plots.cost_effect)."""
-    from sim.viz import plots
-
-    if effects.empty or "employment" not in set(effects["outcome"]):
-        return
-    plots.save(plots.cost_effect(final, effects, baseline), out / "cost_effect", formats=("png",))

@@ -3,7 +3,7 @@
 The sweep file, its validation, the designs and the seeds are `sim.experiments.plan`'s (its
 docstring describes the file). This module runs a plan: each run in a worker (`execute_run`), the
 driver that keeps an executor busy and stores every run as it finishes (`run_sweep`), and the
-`python -m sim sweep` command.
+`python -m sim sweep` command (`sim.cli.sweep`).
 
 Running. `run_sweep(path, out)` or `python -m sim sweep FILE --out results/NAME [--workers N]
 [--scheduler local|tcp://host:port] [--restart]`. Results are stored per run as they finish
@@ -15,7 +15,6 @@ back.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import socket
@@ -23,7 +22,7 @@ import sys
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,10 +58,8 @@ POOL_RETRIES = 2  # a run in flight when a local worker process dies is resubmit
 __all__ = [
     "SweepError",
     "SweepPlan",
-    "add_sweep_commands",
     "load_results",
     "load_sweep",
-    "main",
     "run_seed",
     "run_sweep",
     "salib_problem",
@@ -243,15 +240,16 @@ def run_sweep(
     restart: bool = False,
     progress: bool = False,
 ) -> Path:
-    """Run (or resume) the sweep in `path` into `out` (default results/NAME); return `out`.
+    """Run (or resume) the sweep in `path` into `out` (default results/NAME); return `out`
+    (`sweep_outcome` also says how many runs were done, skipped and failed).
 
     Raises SweepError / ScenarioError / ExecutorError (InputError: one line, nothing written) on
     bad input, a changed sweep file without `restart`, or an unreachable scheduler.
     """
-    return _run(path, out, workers, scheduler, restart, progress).out
+    return sweep_outcome(path, out, workers, scheduler, restart, progress).out
 
 
-def _run(
+def sweep_outcome(
     path: str | Path,
     out: str | Path | None,
     workers: int,
@@ -340,76 +338,3 @@ def _run(
     return SweepOutcome(root, len(tasks), skipped, counts["ok"], counts["failed"])
 
 
-# ----------------------------------------------------------------------------------- CLI
-def cmd_sweep(args: argparse.Namespace) -> int:
-    outcome = _run(
-        args.sweep,
-        args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        restart=args.restart,
-        progress=not args.quiet,
-    )
-    runs = pd.read_parquet(outcome.out / "runs.parquet")
-    failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
-    ok = len(runs) - failed
-    print(
-        f"wrote {outcome.out}/ (manifest.yaml, runs.parquet, runs/*.parquet): {ok} of "
-        f"{outcome.total} runs ok, {failed} failed; this session ran {outcome.ok + outcome.failed}"
-        f", {outcome.skipped} were already done"
-    )
-    if failed:
-        print(
-            f"{failed} runs failed: see the status and error columns of "
-            f"{outcome.out / 'runs.parquet'}; rerun the same command to retry them",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
-
-
-def add_sweep_commands(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `sweep SWEEP.yaml --out DIR [--workers N] [--scheduler ADDR] [--restart]`."""
-    p = subparsers.add_parser(
-        "sweep",
-        help="run a parameter sweep (arms x design points x replicates), resumable",
-        description="Run the sweep file's runs, storing each as it finishes; rerunning the same "
-        "command resumes. Exit status: 0 all runs ok, 1 some runs failed (recorded), 2 bad input.",
-    )
-    add_execution_args(p, "sweep YAML file (see scenarios/sweeps/)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_sweep)
-    return p
-
-
-def add_execution_args(p: argparse.ArgumentParser, file_help: str) -> None:
-    """The arguments of every command that runs a sweep file (sweep, sensitivity): the file,
-    where its results go and what runs them."""
-    p.add_argument("sweep", help=file_help)
-    p.add_argument("--out", default=None, help="results folder (default results/NAME)")
-    p.add_argument(
-        "--workers", type=int, default=1, help="local worker processes (1: in this process)"
-    )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on Dask: tcp://host:port of a scheduler, or 'local' for a LocalCluster "
-        "of --workers processes",
-    )
-    p.add_argument(
-        "--restart",
-        action="store_true",
-        help="discard the runs already in --out (needed when the sweep file changed)",
-    )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m sim.experiments.runner [sweep] FILE ...`: the sweep command on its own."""
-    from sim.cli import run_standalone
-
-    return run_standalone("sweep", add_sweep_commands, argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,7 +20,6 @@ outcome, parameter, index, value, conf).
 
 from __future__ import annotations
 
-import argparse
 import functools
 import math
 import zlib
@@ -1034,76 +1033,3 @@ def animate_map(
 
         atomic_write(path, write, keep_suffix=True)
     return path
-
-
-# ----------------------------------------------------------------------------------- CLI
-RUN_MEASURES = ("firms", "employment", "tailors_home")
-
-
-def plot_command(args: argparse.Namespace) -> int:
-    """Run `python -m sim plot run|sweep` (arguments: sim.cli); input errors raise InputError,
-    which sim.cli turns into one line and exit status 2, before anything is written."""
-    written = _plot_run(args) if args.plot_what == "run" else _plot_sweep(args)
-    folder = Path(written[0]).parent
-    names = sorted({p.name for p in written})
-    print(f"wrote {folder}/ ({', '.join(names)})")
-    return 0
-
-
-def _save_all(figs: dict[str, Figure], out: Path, dpi: float | None) -> list[Path]:
-    written = []
-    for name, fig in figs.items():
-        written += save(fig, out / name, dpi=dpi)
-    return written
-
-
-def _plot_run(args: argparse.Namespace) -> list[Path]:
-    from sim.experiments.run import run
-    from sim.io.loading import load_scenario, parse_override
-
-    overrides = dict(parse_override(p) for p in args.overrides or [])
-    scenario = load_scenario(args.scenario, overrides)  # bad input stops here, nothing written
-    result = run(scenario, engine=args.engine, seed=args.seed, steps=args.steps)
-    figs = {
-        "map": county_map(result),
-        "map_small_multiples": map_small_multiples(result),
-        "completeness": completeness_heatmap(result),
-        "trajectories": trajectories(result, list(RUN_MEASURES)),
-    }
-    out = Path(args.out)
-    written = _save_all(figs, out, args.dpi)
-    if args.animate:
-        written.append(animate_map(result, out / "map.gif"))
-    return written
-
-
-def _plot_sweep(args: argparse.Namespace) -> list[Path]:
-    from sim.experiments.compare import OUTCOMES, final_rows, paired_effects
-    from sim.experiments.store import load_results
-
-    root = Path(args.results)
-    _runs, ts = load_results(root)
-    if ts.empty:
-        raise PlotError(str(root), "", "holds no finished runs to plot")
-    arms = list(dict.fromkeys(ts["arm"]))
-    if len(arms) > 1 and args.baseline not in arms:
-        raise PlotError(str(root), "--baseline", f"'{args.baseline}' is not an arm; arms: {arms}")
-    table = None
-    if (root / "sensitivity.csv").is_file():
-        table = pd.read_csv(root / "sensitivity.csv")
-        _check_columns(
-            table,
-            ["arm", "outcome", "parameter", "index", "value", "conf"],
-            str(root / "sensitivity.csv"),
-        )
-    figs = {"trajectories": trajectories(ts, list(RUN_MEASURES))}
-    if len(arms) > 1:
-        final = final_rows(ts)
-        outcomes = [c for c in OUTCOMES if c in final.columns]
-        effects = paired_effects(final, args.baseline, outcomes)
-        figs["forest"] = forest(effects, baseline=args.baseline)
-        figs["cost_effect"] = cost_effect(final, effects, args.baseline)
-    if table is not None and len(table):
-        kind = index_kind(table)
-        figs["sensitivity"] = sobol_indices(table) if kind == "sobol" else morris(table)
-    return _save_all(figs, Path(args.out) if args.out else root / "plots", args.dpi)
