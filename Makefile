@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 main: venv
 	$(PY) -m sim levers --out results/levers --workers 2
 
-# docs/gallery/: three small PNGs for the README (sim.viz.plots via `python -m sim plot`): the
+# docs/gallery/: three small PNGs for the README (sim.viz via `python -m sim plot`): the
 # baseline's county map over time, its chain completeness by zone, and the lever effects from the
 # levers sweep (rerun with --restart, so the images follow the code; about a minute in all).
 # PNGs at 90 dpi, each under 150 kB.

@@ -144,16 +144,18 @@ def test_knobs_are_scenario_overrides():
     assert m.run_seed == m.spec.run.seed + 2
 
 
-def test_map_draws_cells_and_firms_as_sim_plots_does():
-    """The dashboard's map and sim.viz.plots.county_map of the same run at the same month: the same
-    axes limits, zone rectangles and firm positions (cell (x, y) spans [x, x+1], each firm at
-    sim.viz.plots' fixed offset within it)."""
+def test_map_draws_cells_and_firms_as_county_map_does():
+    """The dashboard's map and sim.viz.county_map of the same run at the same month, both drawn by
+    sim.viz.maps.draw_county: the same axes limits, zone rectangles, and firms at the same places
+    in the same stage colours (cell (x, y) spans [x, x+1], each firm at its fixed offset within
+    it); the dashboard adds the cells with free plant, which a finished run does not keep."""
     from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_rgba
     from matplotlib.patches import Rectangle
 
+    from sim import viz
     from sim.experiments.run import RunResult
     from sim.viz.dashboard import DashboardModel, county_figure
-    from sim.viz.plots import county_map
 
     model = DashboardModel(scenario_path=str(ROOT / "scenarios/baseline.yaml"))
     for _ in range(3):
@@ -166,7 +168,7 @@ def test_map_draws_cells_and_firms_as_sim_plots_does():
         engine="mesa",
     )
     ours = county_figure(model).axes[0]
-    theirs = county_map(result, month=model.month).axes[0]
+    theirs = viz.county_map(result, month=model.month).axes[0]
     assert ours.get_xlim() == theirs.get_xlim() and ours.get_ylim() == theirs.get_ylim()
 
     def zones(ax) -> list[tuple]:
@@ -178,17 +180,30 @@ def test_map_draws_cells_and_firms_as_sim_plots_does():
 
     assert zones(ours) == zones(theirs) and zones(ours)
 
-    def firms(ax, zorder: float):
+    def layer(ax, zorder: float) -> PathCollection:
         (dots,) = [
             c for c in ax.collections if isinstance(c, PathCollection) and c.zorder == zorder
         ]
-        return sorted(map(tuple, dots.get_offsets().tolist()))
+        return dots
 
-    mine = firms(ours, 2)
+    def firms(ax) -> list[tuple]:
+        dots = layer(ax, 3)
+        colours = map(tuple, dots.get_facecolors().tolist())
+        return sorted(zip(map(tuple, dots.get_offsets().tolist()), colours, strict=True))
+
+    mine = firms(ours)
     assert len(mine) == len(model.firms) > 0
-    assert mine == firms(theirs, 3)
+    assert mine == firms(theirs)
     cells = {tuple(f.xy) for f in model.firms}
-    assert all((int(x), int(y)) in cells for x, y in mine)
+    assert all((int(x), int(y)) in cells for (x, y), _ in mine)
+    stages = model.chain.stages
+    colours = {(tuple(f.xy), to_rgba(viz.stage_color(stages[f.stage]))) for f in model.firms}
+    assert {((int(x), int(y)), c) for (x, y), c in mine} == colours
+    # free plant: one grey square per cell with plant, drawn in ours only
+    px, py = model.world.plant.nonzero()
+    plant = sorted(map(tuple, layer(ours, 2).get_offsets().tolist()))
+    assert plant == sorted(zip((px + 0.5).tolist(), (py + 0.5).tolist(), strict=True))
+    assert not [c for c in theirs.collections if c.zorder == 2]
 
 
 def _free_port() -> int:

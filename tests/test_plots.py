@@ -1,6 +1,6 @@
-"""sim.viz.plots: each figure shows what its data says (dots = firms alive, cells = timeseries
-counts, bands around the mean), the CLI writes PNG and SVG, the GIF has one frame per month, and
-bad input is one line with exit status 2."""
+"""sim.viz (style, charts, maps): each figure shows what its data says (dots = firms alive,
+cells = timeseries counts, bands around the mean), the CLI writes PNG and SVG, the GIF has one
+frame per month, and bad input is one line with exit status 2."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from matplotlib.patches import Rectangle
 from PIL import Image
 
 import sim
+from sim import viz
 from sim.cli import main
 from sim.core.scaling import scale_overrides
 from sim.experiments.compare import final_rows, paired_effects
-from sim.viz import plots
+from sim.viz import maps
 from tests.conftest import ROOT, SCENARIOS
 
 STEPS = 24
@@ -79,7 +80,7 @@ def _dots(ax) -> PathCollection:
 # ----------------------------------------------------------------------------------- maps
 @pytest.mark.parametrize("month", [0, 12, None])
 def test_county_map_has_one_dot_per_firm_alive_that_month(result, month):
-    fig = plots.county_map(result, month)
+    fig = viz.county_map(result, month)
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     m = STEPS if month is None else month
@@ -93,8 +94,8 @@ def test_county_map_has_one_dot_per_firm_alive_that_month(result, month):
     assert ax.get_xlim() == (0, result.scenario.space.width)
     # coloured by stage with the fixed stage colours: filled dots for firms that last to the
     # horizon, rings (stage-coloured edge) for firms that exit before it
-    alive = plots._alive(result.firms, m)
-    stage = np.array([to_rgba(plots.stage_color(s)) for s in alive["stage"]])
+    alive = maps._alive(result.firms, m)
+    stage = np.array([to_rgba(viz.stage_color(s)) for s in alive["stage"]])
     exits = alive["died"].to_numpy() >= 0
     assert np.allclose(dots.get_facecolors()[~exits], stage[~exits])
     assert np.allclose(dots.get_facecolors()[exits], to_rgba("white"))
@@ -106,23 +107,23 @@ def test_county_map_has_one_dot_per_firm_alive_that_month(result, month):
 
 
 def test_small_multiples_default_six_panels(result):
-    fig = plots.map_small_multiples(result)
+    fig = viz.map_small_multiples(result)
     axes = [a for a in fig.axes if a.get_visible()]
-    months = plots._default_months(result)
+    months = maps._default_months(result)
     assert len(axes) == len(months) == 6 and months[0] == 0 and months[-1] == STEPS
     for ax, m in zip(axes, months, strict=True):
         assert len(_dots(ax).get_offsets()) == _alive_count(result, m)
 
 
 def test_map_month_outside_the_run_is_refused(result):
-    with pytest.raises(plots.PlotError, match="month"):
-        plots.county_map(result, STEPS + 1)
+    with pytest.raises(viz.PlotError, match="month"):
+        viz.county_map(result, STEPS + 1)
 
 
 # ----------------------------------------------------------------------------------- heatmap
 def test_completeness_heatmap_values_are_the_timeseries_counts(result):
     month = 12
-    fig = plots.completeness_heatmap(result, month)
+    fig = viz.completeness_heatmap(result, month)
     main_ax, side_ax = fig.axes[:2]
     (image,) = [i for i in main_ax.get_children() if isinstance(i, AxesImage)]
     counts = np.asarray(image.get_array())
@@ -136,16 +137,16 @@ def test_completeness_heatmap_values_are_the_timeseries_counts(result):
     assert np.allclose(np.asarray(side.get_array()).ravel(), (want > 0).mean(axis=1))
     assert f"{row['chain_completeness']:.2f}" in fig.get_suptitle()
     # the same from the bare timeseries
-    again = plots.completeness_heatmap(result.timeseries, month)
+    again = viz.completeness_heatmap(result.timeseries, month)
     (image2,) = [i for i in again.axes[0].get_children() if isinstance(i, AxesImage)]
     assert np.array_equal(np.asarray(image2.get_array()), want)
 
 
 def test_heatmap_refuses_several_arms(sweep_dir):
     _out, ts = sweep_dir
-    with pytest.raises(plots.PlotError, match="several arms"):
-        plots.completeness_heatmap(ts)
-    fig = plots.completeness_heatmap(ts[ts["arm"] == "financing"])
+    with pytest.raises(viz.PlotError, match="several arms"):
+        viz.completeness_heatmap(ts)
+    fig = viz.completeness_heatmap(ts[ts["arm"] == "financing"])
     assert "Mean firms over 3 runs" in fig.get_suptitle()
 
 
@@ -159,7 +160,7 @@ def _band_lines(ax):
 @pytest.mark.parametrize("kind", ["quantile", "ci"])
 def test_trajectories_mean_per_arm_inside_its_band(sweep_dir, kind):
     _out, ts = sweep_dir
-    fig = plots.trajectories(ts, "employment", kind=kind)
+    fig = viz.trajectories(ts, "employment", kind=kind)
     ax = fig.axes[0]
     means, edges = _band_lines(ax)
     assert len(means) == 2 and len(edges) == 4
@@ -167,7 +168,7 @@ def test_trajectories_mean_per_arm_inside_its_band(sweep_dir, kind):
     for i, (arm, g) in enumerate(ts.groupby("arm", sort=False)):
         mean = g.groupby("month")["employment"].mean()
         assert np.allclose(means[i].get_ydata(), mean.to_numpy())
-        assert means[i].get_color() == plots.arm_color(arm)
+        assert means[i].get_color() == viz.arm_color(arm)
         lo, hi = edges[2 * i].get_ydata(), edges[2 * i + 1].get_ydata()
         varying = mean.index > 0  # month 0 is identical across seeds
         assert np.all(lo[varying] <= mean[varying] + 1e-9)
@@ -178,14 +179,14 @@ def test_trajectories_mean_per_arm_inside_its_band(sweep_dir, kind):
 
 
 def test_trajectories_of_one_run_and_of_a_list(result):
-    fig = plots.trajectories(result, "firms")
+    fig = viz.trajectories(result, "firms")
     ax = fig.axes[0]
     assert len(ax.lines) == 1 and not any(isinstance(c, PolyCollection) for c in ax.collections)
     assert np.array_equal(ax.lines[0].get_ydata(), result.timeseries["firms"].to_numpy())
-    fig = plots.trajectories([result, result], ["firms", "employment"])
+    fig = viz.trajectories([result, result], ["firms", "employment"])
     assert len(fig.axes) == 2
-    with pytest.raises(plots.PlotError, match="nonsense"):
-        plots.trajectories(result, "nonsense")
+    with pytest.raises(viz.PlotError, match="nonsense"):
+        viz.trajectories(result, "nonsense")
 
 
 # ----------------------------------------------------------------------------------- effects
@@ -193,7 +194,7 @@ def test_forest_one_panel_per_outcome_one_point_per_arm(sweep_dir):
     _out, ts = sweep_dir
     final = final_rows(ts)
     effects = paired_effects(final, "no_policy", ["firms", "employment"])
-    fig = plots.forest(effects, baseline="no_policy")
+    fig = viz.forest(effects, baseline="no_policy")
     axes = [a for a in fig.axes if a.get_visible()]
     assert [a.get_title() for a in axes] == ["firms", "employment"]
     for ax, outcome in zip(axes, ["firms", "employment"], strict=True):
@@ -209,7 +210,7 @@ def test_cost_effect_points_at_mean_cost_and_effect(sweep_dir):
     _out, ts = sweep_dir
     final = final_rows(ts)
     effects = paired_effects(final, "no_policy")
-    fig = plots.cost_effect(final, effects)
+    fig = viz.cost_effect(final, effects)
     ax = fig.axes[0]
     bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
     assert len(bars) == 2
@@ -218,8 +219,8 @@ def test_cost_effect_points_at_mean_cost_and_effect(sweep_dir):
     cost = final[final["arm"] == "financing"]["cost_total"].mean() / 1e6
     eff = effects.set_index(["arm", "outcome"]).loc[("financing", "employment"), "effect"]
     assert fin.get_xdata()[0] == pytest.approx(cost) and fin.get_ydata()[0] == pytest.approx(eff)
-    with pytest.raises(plots.PlotError, match="baseline"):
-        plots.cost_effect(final, effects, baseline="nope")
+    with pytest.raises(viz.PlotError, match="baseline"):
+        viz.cost_effect(final, effects, baseline="nope")
 
 
 # ----------------------------------------------------------------------------------- sensitivity
@@ -237,7 +238,7 @@ def _index_table(kind: str) -> pd.DataFrame:
 
 def test_sobol_indices_bars_are_the_table_values():
     table = _index_table("sobol")
-    fig = plots.sobol_indices(table)
+    fig = viz.sobol_indices(table)
     axes = [a for a in fig.axes if a.get_visible()]
     assert [a.get_title() for a in axes] == ["firms", "employment"]
     widths = sorted(round(p.get_width(), 9) for p in axes[0].patches)
@@ -247,17 +248,17 @@ def test_sobol_indices_bars_are_the_table_values():
 
 def test_morris_points_are_mu_star_against_sigma():
     table = _index_table("morris")
-    fig = plots.morris(table)
+    fig = viz.morris(table)
     ax = fig.axes[0]
     (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
     assert np.allclose(bars.lines[0].get_xdata(), [0.1, 0.2, 0.3])
     assert np.allclose(bars.lines[0].get_ydata(), [0.2, 0.4, 0.6])
-    assert plots.index_kind(table) == "morris"
+    assert viz.index_kind(table) == "morris"
 
 
 # ----------------------------------------------------------------------------------- files
 def test_save_writes_png_and_svg_and_no_temporary(tmp_path, result):
-    paths = plots.save(plots.county_map(result), tmp_path / "sub" / "map")
+    paths = viz.save(viz.county_map(result), tmp_path / "sub" / "map")
     assert [p.name for p in paths] == ["map.png", "map.svg"]
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in paths[1].read_bytes()[:500]
@@ -265,20 +266,20 @@ def test_save_writes_png_and_svg_and_no_temporary(tmp_path, result):
 
 
 def test_animation_has_one_frame_per_month(tmp_path, result):
-    path = plots.animate_map(result, tmp_path / "map.gif", fps=4, months=[0, 6, 12, 24])
+    path = viz.animate_map(result, tmp_path / "map.gif", fps=4, months=[0, 6, 12, 24])
     with Image.open(path) as gif:
         assert gif.n_frames == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.gif"]
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # a plain open's, not mkstemp's 0600
-    with pytest.raises(plots.PlotError, match=r"\.gif, \.mp4"):
-        plots.animate_map(result, tmp_path / "map.avi", months=[0])
+    with pytest.raises(viz.PlotError, match=r"\.gif, \.mp4"):
+        viz.animate_map(result, tmp_path / "map.avi", months=[0])
     from matplotlib.animation import FFMpegWriter
 
     if not FFMpegWriter.isAvailable():
-        with pytest.raises(plots.PlotError, match="ffmpeg"):
-            plots.animate_map(result, tmp_path / "map.mp4", months=[0])
+        with pytest.raises(viz.PlotError, match="ffmpeg"):
+            viz.animate_map(result, tmp_path / "map.mp4", months=[0])
 
 
 def test_cli_plot_run_writes_png_and_svg_and_gif(tmp_path, capsys):
@@ -336,9 +337,19 @@ def test_cli_plot_bad_scenario_is_one_line_exit_2(tmp_path):
 
 # ----------------------------------------------------------------------------------- colours
 def test_colours_are_fixed_per_stage_and_arm():
-    assert plots.stage_color("garment") == plots.STAGE_COLORS["garment"]
-    assert plots.arm_color("no_policy") == plots.ARM_COLORS["no_policy"]
-    first = plots.arm_color("some_new_arm")
-    plots.arm_color("another_arm")
-    assert plots.arm_color("some_new_arm") == first  # an unlisted name keeps its colour
-    assert len(set(plots.STAGE_COLORS.values())) == len(plots.STAGE_COLORS)
+    assert viz.stage_color("garment") == viz.STAGE_COLORS["garment"]
+    assert viz.arm_color("no_policy") == viz.ARM_COLORS["no_policy"]
+    first = viz.arm_color("some_new_arm")
+    viz.arm_color("another_arm")
+    assert viz.arm_color("some_new_arm") == first  # an unlisted name keeps its colour
+    assert len(set(viz.STAGE_COLORS.values())) == len(viz.STAGE_COLORS)
+
+
+def test_importing_viz_imports_neither_solara_nor_mesa():
+    """`from sim import viz` (charts and maps) leaves the dashboard's Solara and Mesa unloaded."""
+    code = "import sys, sim.viz; print(sorted({'solara', 'mesa'} & set(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

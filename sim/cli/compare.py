@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
+from sim import viz
 from sim.experiments.compare import OUTCOMES, arm_summary, final_rows, paired_effects
 from sim.experiments.store import load_results
 from sim.io.errors import InputError
 from sim.io.files import atomic_write, atomic_write_text
-from sim.viz import plots
 
 
 def write_comparison(ts: pd.DataFrame, out: Path, baseline: str, label: str) -> pd.DataFrame:
@@ -37,12 +37,12 @@ def write_comparison(ts: pd.DataFrame, out: Path, baseline: str, label: str) -> 
 
 
 def _plots(ts: pd.DataFrame, effects: pd.DataFrame, out: Path, baseline: str) -> None:
-    """trajectories.png and effects.png, drawn by sim.viz.plots (one style for every figure)."""
+    """trajectories.png and effects.png, drawn by sim.viz (one style for every figure)."""
     measures = [c for c in ("firms", "employment", "tailors_home") if c in ts.columns]
-    plots.save(plots.trajectories(ts, measures), out / "trajectories", formats=("png",))
+    viz.save(viz.trajectories(ts, measures), out / "trajectories", formats=("png",))
     if effects.empty:
         return
-    plots.save(plots.forest(effects, baseline=baseline), out / "effects", formats=("png",))
+    viz.save(viz.forest(effects, baseline=baseline), out / "effects", formats=("png",))
 
 
 def compare_results(directory: Path, baseline: str = "no_policy", out: Path | None = None) -> Path:
@@ -62,10 +62,10 @@ def compare_results(directory: Path, baseline: str = "no_policy", out: Path | No
 
 def _cost_effect_plot(final: pd.DataFrame, effects: pd.DataFrame, out: Path, baseline: str) -> None:
     """Fiscal cost against the employment effect, one point per arm with its 95% interval
-    (cost_effect.png, drawn by sim.viz.plots.cost_effect)."""
+    (cost_effect.png, drawn by sim.viz.cost_effect)."""
     if effects.empty or "employment" not in set(effects["outcome"]):
         return
-    plots.save(plots.cost_effect(final, effects, baseline), out / "cost_effect", formats=("png",))
+    viz.save(viz.cost_effect(final, effects, baseline), out / "cost_effect", formats=("png",))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -17,9 +17,8 @@ from sim.experiments.compare import OUTCOMES, final_rows, paired_effects
 from sim.experiments.run import run
 from sim.experiments.store import load_results
 from sim.io.loading import load_scenario, parse_override
-from sim.viz.plots import (
+from sim.viz import (
     PlotError,
-    _check_columns,
     animate_map,
     completeness_heatmap,
     cost_effect,
@@ -32,6 +31,7 @@ from sim.viz.plots import (
     sobol_indices,
     trajectories,
 )
+from sim.viz.style import _check_columns
 
 RUN_MEASURES = ("firms", "employment", "tailors_home")
 

@@ -157,21 +157,21 @@ def _index_table(sub: pd.DataFrame, kind: str) -> str:
 
 
 def _plot(plan: Any, analysis: Analysis, path: Path) -> None:
-    """sensitivity.png, drawn by sim.viz.plots (sobol_indices or morris: one plotting place)."""
-    from sim.viz import plots
+    """sensitivity.png, drawn by sim.viz (sobol_indices or morris: one plotting place)."""
+    from sim import viz
 
     kind = plan.spec.design.kind
     notes = analysis.notes or [OutcomeNote("base", "(none)", skipped="no outcome")]
     if kind == "sobol":
         what = "Sobol indices: first order S1 and total ST (bootstrap 95% interval)"
-        draw = plots.sobol_indices
+        draw = viz.sobol_indices
     else:
         what = "Morris: mu_star (importance, 95% interval) against sigma (interactions)"
-        draw = plots.morris
+        draw = viz.morris
     fig = draw(
         analysis.table, notes=notes, title=f"{plan.spec.name}: {what}, at the {analysis.month}"
     )
-    plots.save(fig, path.with_suffix(""), formats=(path.suffix.lstrip(".") or "png",))
+    viz.save(fig, path.with_suffix(""), formats=(path.suffix.lstrip(".") or "png",))
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:

@@ -23,15 +23,14 @@ from typing import Any
 import numpy as np
 import solara
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from sim.core.scenario import Scenario
 from sim.engines.mesa.model import ClusterModel
 from sim.io.loading import load_scenario, with_overrides
-from sim.viz.plots import ZONE_EDGE, ZONE_FILL, _jitter, stage_color
+from sim.viz.maps import draw_county
+from sim.viz.style import style
 
 SCENARIO_ENV = "CLUSTERSIM_SCENARIO"
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
@@ -230,73 +229,32 @@ def model_params(scenario: Scenario, path: Path) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------------- components
 def county_figure(model: ClusterModel) -> Figure:
-    """Zones as coloured blocks, free standard plant as grey cells, firms as dots coloured by
-    stage (sized by workers, spread inside their cell). Tailors are not drawn. The cells and the
-    firms' places within them follow sim.viz.plots.county_map: cell (x, y) spans [x, x+1] x [y, y+1]
-    and a firm sits at its cell's corner plus sim.viz.plots' fixed per-firm offset."""
-    county, chain = model.county, model.chain
-    W, H = county.width, county.height
-    fig = Figure(figsize=(7.0, 5.0), layout="constrained")
-    ax = fig.add_subplot()
-    for z in model.spec.space.zones:
-        x, y, w, h = z.rect
-        ax.add_patch(
-            Rectangle(
-                (x, y),
-                w,
-                h,
-                facecolor=ZONE_FILL.get(z.kind, "none"),
-                edgecolor=ZONE_EDGE,
-                linewidth=1.0,
-                zorder=0,
-            )
+    """The live county map, drawn by sim.viz.maps.draw_county as sim.viz.county_map draws a
+    finished run: zones filled by kind and labelled, cells with free standard plant as grey
+    squares, the living firms as dots coloured by stage, sized by their workers now and set at
+    their cell's corner plus the fixed per-firm offset (cell (x, y) spans [x, x+1] x [y, y+1]).
+    Tailors are not drawn."""
+    firms = model.firm_table()
+    living = firms[firms["died"] < 0]
+    with style():
+        fig = Figure(figsize=(7.0, 5.0), layout="constrained")
+        ax = fig.add_subplot()
+        draw_county(
+            ax,
+            model.spec.space,
+            living,
+            model.month,
+            stages=model.chain.stages,
+            plant=model.world.plant,
+            sizes_at=f"month {model.month}",
+            legend=True,
+            source="model.firm_table()",
         )
-        ax.text(x, y + h + 0.1, z.name, fontsize=8, va="bottom", color="#222222", zorder=3)
-    px, py = np.nonzero(model.world.plant > 0)
-    if px.size:
-        ax.scatter(
-            px + 0.5, py + 0.5, marker="s", s=40, color="#bbbbbb", alpha=0.7, linewidths=0, zorder=1
+        ax.set_xlabel("x (cells)")
+        ax.set_ylabel("y (cells)")
+        ax.set_title(
+            f"County, month {model.month}: {len(living)} firms (dot size ~ workers)", fontsize=10
         )
-    firms = model.firms.to_list()
-    if firms:
-        ids = np.array([f.unique_id for f in firms])
-        # sim.viz.plots' offset within the cell: fixed per firm, so it keeps its place
-        xy = np.array([f.xy for f in firms], dtype=float) + _jitter(ids)
-        stage = np.array([f.stage for f in firms])
-        workers = np.array([f.workers for f in firms], dtype=float)
-        colours = np.array([stage_color(s) for s in chain.stages])[stage]
-        ax.scatter(
-            xy[:, 0],
-            xy[:, 1],
-            s=8 + 3 * np.sqrt(workers),
-            c=colours,
-            alpha=0.85,
-            edgecolors="black",
-            linewidths=0.3,
-            zorder=2,
-        )
-    handles = [
-        Line2D([], [], marker="o", linestyle="", color=stage_color(s), label=s)
-        for s in chain.stages
-    ]
-    handles.append(Line2D([], [], marker="s", linestyle="", color="#bbbbbb", label="free plant"))
-    ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize=8,
-        title="firm stage",
-        title_fontsize=8,
-        frameon=False,
-    )
-    ax.set_xlim(0, W)
-    ax.set_ylim(0, H)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x (cells)")
-    ax.set_ylabel("y (cells)")
-    ax.set_title(
-        f"County, month {model.month}: {len(firms)} firms (dot size ~ workers)", fontsize=10
-    )
     return fig
 
 
