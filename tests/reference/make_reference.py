@@ -8,9 +8,9 @@ to change results regenerates them (and says why in its commit):
     .venv/bin/python tests/reference/make_reference.py
 
 Runs: baseline, no_policy and each lever scenario (scenarios/*.yaml, their own seeds) on the Mesa
-engine for MESA_MONTHS months and on the vector engine for the full horizon; and no_policy and
-combined on the vector engine at Qianjiang's 1:1 with the lever sweep's overrides
-(scenarios/sweeps/levers.yaml), which is what `make main` runs.
+engine for MESA_MONTHS months and on the vector engine for the full horizon; and the first
+replicate of the no_policy and combined arms of the lever sweep (scenarios/sweeps/levers.yaml:
+vector engine, Qianjiang at 1:1, the sweep's seed), runs that `make main` makes.
 """
 
 from __future__ import annotations
@@ -31,36 +31,34 @@ import sim  # noqa: E402
 
 SCENARIOS = ("baseline", "no_policy", "financing", "burden", "plants", "combined")
 MESA_MONTHS = 48  # the Mesa engine costs about 60 ms a month at 10,000 tailors
-FULL_SCALE = ("no_policy", "combined")  # vector engine at 1:1, the lever sweep's settings
-FULL_SCALE_MONTHS = 120
+LEVER_SWEEP_ARMS = ("no_policy", "combined")  # run 0 of these arms of `make main`'s sweep
 
 
-def full_scale_overrides(name: str) -> dict:
-    """The overrides the lever sweep gives an arm at 1:1: its common overrides, then the
-    scaling of the scenario to the sweep's number of tailors (as `sim.experiments.plan` does)."""
-    from sim.core.scaling import scale_overrides
+def lever_sweep_run(arm: str):
+    """The lever sweep's first replicate of `arm` (scenarios/sweeps/levers.yaml: 1:1, its seed),
+    as the sweep's plan defines it: exactly a run that `make main` makes."""
+    from sim.experiments.plan import load_sweep
 
-    sweep = yaml.safe_load((ROOT / "scenarios/sweeps/levers.yaml").read_text())
-    common = {k: float(v) for k, v in sweep["overrides"].items()}
-    scenario = sim.load_scenario(ROOT / "scenarios" / f"{name}.yaml", common)
-    return {**common, **scale_overrides(scenario, int(sweep["tailors"]))}
+    plan = load_sweep(ROOT / "scenarios/sweeps/levers.yaml")
+    return next(t for t in plan.tasks() if t.arm == arm and t.replicate == 0)
 
 
-def cases() -> list[tuple[str, str, str, int, dict]]:
-    """(case name, scenario, engine, months, overrides) of every reference run."""
+def cases() -> list[tuple[str, str, str, int | None, dict]]:
+    """(case name, scenario or sweep arm, engine, months, options) of every reference run."""
     out = []
     for name in SCENARIOS:
         out.append((f"{name}.mesa", name, "mesa", MESA_MONTHS, {}))
         out.append((f"{name}.vector", name, "vector", 120, {}))
-    for name in FULL_SCALE:
-        out.append((f"{name}.vector-1to1", name, "vector", FULL_SCALE_MONTHS, {"full": True}))
+    for arm in LEVER_SWEEP_ARMS:
+        out.append((f"levers-{arm}.vector", arm, "vector", None, {"lever_sweep": True}))
     return out
 
 
-def run_case(scenario: str, engine: str, months: int, options: dict) -> sim.RunResult:
-    path = ROOT / "scenarios" / f"{scenario}.yaml"
-    overrides = full_scale_overrides(scenario) if options.get("full") else None
-    return sim.run(path, engine=engine, steps=months, overrides=overrides)
+def run_case(scenario: str, engine: str, months: int | None, options: dict) -> sim.RunResult:
+    if options.get("lever_sweep"):
+        task = lever_sweep_run(scenario)
+        return sim.run(task.scenario(), engine=task.engine, seed=task.seed, steps=months)
+    return sim.run(ROOT / "scenarios" / f"{scenario}.yaml", engine=engine, steps=months)
 
 
 def as_stored(frame: pd.DataFrame) -> pd.DataFrame:
