@@ -1,7 +1,7 @@
 """clustersim: an agent-based simulator of how an industrial (garment) cluster forms.
 
-Public API: `load_scenario`, `run`, `RunResult`, `load_results` (sweeps), and the metrics in
-`sim.measures.indices`.
+Public API: `load_scenario`, `run`, `RunResult`, `load_results` (sweeps), and the indices in
+`sim.measures.indices`. docs/architecture.md maps the package.
 """
 
 from os import PathLike

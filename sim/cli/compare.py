@@ -19,8 +19,8 @@ from sim.io.files import atomic_write, atomic_write_text
 
 def write_comparison(ts: pd.DataFrame, out: Path, baseline: str, label: str) -> pd.DataFrame:
     """Write levers.md, levers.csv, effects.csv and three plots (trajectories, effects,
-    cost_effect) under `out`
-    from a stacked timeseries with columns arm and seed (arms paired by seed)."""
+    cost_effect) under `out`, from a stacked timeseries with columns arm and seed (arms paired
+    by seed)."""
     final = final_rows(ts)
     summary = arm_summary(final, baseline)
     effects = paired_effects(final, baseline)

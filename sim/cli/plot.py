@@ -31,7 +31,7 @@ from sim.viz import (
     sobol_indices,
     trajectories,
 )
-from sim.viz.style import _check_columns
+from sim.viz.style import check_columns
 
 RUN_MEASURES = ("firms", "employment", "tailors_home")
 
@@ -81,7 +81,7 @@ def _plot_sweep(args: argparse.Namespace) -> list[Path]:
     table = None
     if (root / "sensitivity.csv").is_file():
         table = pd.read_csv(root / "sensitivity.csv")
-        _check_columns(
+        check_columns(
             table,
             ["arm", "outcome", "parameter", "index", "value", "conf"],
             str(root / "sensitivity.csv"),

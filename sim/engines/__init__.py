@@ -34,14 +34,19 @@ class Engine(Protocol):
         """Every firm that ever lived (`sim.core.codes.FIRM_COLUMNS`)."""
 
 
+def check_engine(engine: str) -> None:
+    """Raise ValueError unless `engine` is one of ENGINES."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+
+
 def make_model(scenario: Scenario, engine: str, seed: int) -> Engine:
     """A fresh model of the named engine (one of ENGINES), at month 0."""
+    check_engine(engine)
     if engine == "mesa":
         from sim.engines.mesa.model import ClusterModel
 
         return ClusterModel(scenario, seed=seed)
-    if engine == "vector":
-        from sim.engines.vector.model import VectorModel
+    from sim.engines.vector.model import VectorModel
 
-        return VectorModel(scenario, seed=seed)
-    raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    return VectorModel(scenario, seed=seed)

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from sim.core.scenario import Scenario
-from sim.engines import ENGINES, make_model
+from sim.engines import check_engine, make_model
 from sim.io.files import atomic_write, atomic_write_text, git_commit, package_versions
 from sim.io.loading import load_scenario, scenario_to_yaml
 
@@ -94,8 +94,7 @@ def run(
     """
     import time
 
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    check_engine(engine)  # before loading anything
     scenario = resolve(scenario_or_path, overrides)
     seed = scenario.run.seed if seed is None else int(seed)
     months = scenario.run.months if steps is None else int(steps)

@@ -29,11 +29,11 @@ from sim.experiments.run import RunResult
 from sim.viz.style import (
     INDEX_COLORS,
     PlotError,
-    _check_columns,
     _new_figure,
     _root_figure,
     _styled,
     arm_color,
+    check_columns,
 )
 
 __all__ = [
@@ -121,7 +121,7 @@ def trajectories(
         raise PlotError("trajectories", "band", f"{band} is not a share strictly in (0, 1)")
     ts = _as_timeseries(timeseries)
     measures = [measure] if isinstance(measure, str) else list(measure)
-    _check_columns(ts, ["month", *measures], "timeseries")
+    check_columns(ts, ["month", *measures], "timeseries")
     if by not in ts.columns:
         ts = ts.assign(**{by: "all runs"})
     if ax is not None and len(measures) != 1:
@@ -187,7 +187,7 @@ def forest(
     Why per outcome: outcomes have different units, so each gets its own axis; arms keep one row
     and one colour across panels. `effects` is `sim.experiments.compare.paired_effects(...)`.
     """
-    _check_columns(effects, ["arm", "outcome", "effect", "lo", "hi", "n"], "effects")
+    check_columns(effects, ["arm", "outcome", "effect", "lo", "hi", "n"], "effects")
     present = list(dict.fromkeys(effects["outcome"]))
     outcomes = list(outcomes) if outcomes is not None else present
     for name in outcomes:
@@ -250,8 +250,8 @@ def cost_effect(
     `sim.experiments.compare.final_rows(timeseries)`, `effects`
     `sim.experiments.compare.paired_effects(final, baseline)`.
     """
-    _check_columns(final, ["arm", "cost_total"], "final")
-    _check_columns(effects, ["arm", "outcome", "effect", "lo", "hi"], "effects")
+    check_columns(final, ["arm", "cost_total"], "final")
+    check_columns(effects, ["arm", "outcome", "effect", "lo", "hi"], "effects")
     arms = list(dict.fromkeys(final["arm"]))
     if baseline not in arms:
         raise PlotError("final", "baseline", f"'{baseline}' is not an arm; arms: {arms}")
@@ -347,7 +347,7 @@ def _index_panels(
     """One panel per (arm, outcome) of a sensitivity table; `notes` (sim.experiments.sensitivity's
     OutcomeNote: arm, outcome, noise_share, skipped) order the panels and add the noise share or
     why an outcome was not analysed."""
-    _check_columns(table, ["arm", "outcome", "parameter", "index", "value", "conf"], "table")
+    check_columns(table, ["arm", "outcome", "parameter", "index", "value", "conf"], "table")
     main = ("S1", "ST") if kind == "sobol" else ("mu_star", "sigma")
     sub = table[table["index"].isin(main)]
     if notes:

@@ -32,10 +32,10 @@ from sim.viz.style import (
     ZONE_EDGE,
     ZONE_FILL,
     PlotError,
-    _check_columns,
     _new_figure,
     _root_figure,
     _styled,
+    check_columns,
     stage_color,
     style,
 )
@@ -96,7 +96,7 @@ class _MapLayer:
     ) -> None:
         self.ax, self.stages, self.sizes_at = ax, tuple(stages), sizes_at
         self.firms = firms
-        _check_columns(self.firms, ["x", "y", "stage", "born", "died", "workers"], source)
+        check_columns(self.firms, ["x", "y", "stage", "born", "died", "workers"], source)
         ids = (
             self.firms["firm_id"].to_numpy()
             if "firm_id" in self.firms
@@ -386,7 +386,7 @@ def completeness_heatmap(
         ts = result_or_timeseries.timeseries
     else:
         ts = result_or_timeseries
-    _check_columns(ts, ["month"], "timeseries")
+    check_columns(ts, ["month"], "timeseries")
     if "arm" in ts.columns and ts["arm"].nunique() > 1:
         arms = list(dict.fromkeys(ts["arm"]))
         raise PlotError("timeseries", "arm", f"holds several arms {arms}; pass one arm's rows")

@@ -195,7 +195,7 @@ def save(
 
 
 # ----------------------------------------------------------------------------------- input
-def _check_columns(df: pd.DataFrame, cols: Sequence[str], source: str) -> None:
+def check_columns(df: pd.DataFrame, cols: Sequence[str], source: str) -> None:
     for col in cols:
         if col not in df.columns:
             shown = ", ".join(c for c in df.columns[:12])
