@@ -336,5 +336,3 @@ def sweep_outcome(
         session.update(finished=_now(), ok=counts["ok"], failed=counts["failed"])
         store.write_manifest(manifest)
     return SweepOutcome(root, len(tasks), skipped, counts["ok"], counts["failed"])
-
-

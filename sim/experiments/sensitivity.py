@@ -336,7 +336,7 @@ def _check_request(plan: Any, outcomes: Sequence[str], month: int | None) -> Non
     arms = {name: with_overrides(plan.base, ov) for name, ov in plan.arms.items()}
     known: set[str] | None = None
     for sc in arms.values():
-        cols = set(columns(build_chain(sc), build_county(sc))) - {"month"}
+        cols = set(columns(build_chain(sc), build_county(sc), sc.lever_names())) - {"month"}
         known = cols if known is None else known & cols
     known = known or set()
     if not outcomes:

@@ -23,6 +23,7 @@ _SIM = _HERE.parents[1]
 _COMPILED_MODULES = (
     "engines/vector/jit.py",
     "core/rules.py",
+    "core/levers.py",
     "engines/vector/compiled_rules.py",
     "engines/vector/kernels.py",
     "engines/vector/entry_kernels.py",

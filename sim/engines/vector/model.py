@@ -43,7 +43,7 @@ from sim.core.codes import (
     RETURNEE,
     UNEMPLOYED_HOME,
 )
-from sim.core.government import LEVERS
+from sim.core.levers import SUPPORT_ROWS
 from sim.core.population import draw_firms, draw_tailors
 from sim.core.scenario import Scenario
 from sim.core.streams import spawn_streams
@@ -141,7 +141,9 @@ class VectorModel:
         self._anchor_weight = b.outside_investment.anchor_weight
         self._cell_plant = math.exp(b.location.cell_plant)
         self._b_rec = compiled_rules.record(b)
-        self._lv_rec = compiled_rules.record(scenario.levers)
+        # what `levers.firm_support` reads: the sections of the levers that pay firms, so that a
+        # scenario with other levers too (a placebo) runs the same compiled kernels
+        self._lv_rec = compiled_rules.record(scenario.levers, only=SUPPORT_ROWS)
         self._zones = np.arange(county.n_zones)
         self._at_home = np.array([EMPLOYED_HOME, UNEMPLOYED_HOME], dtype=np.int8)
         # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k], the
@@ -320,7 +322,7 @@ class VectorModel:
             self._settle_all()
 
     def _phase_levers(self) -> None:
-        self.world.construct_plants(self.month)
+        self.world.start_month(self.month)
         self.env.active_levers = self.gov.active_count(self.month)
         # no lever changes state between here and the end of location choice (investment)
         self._zone_policy = self.gov.zone_policy(self.month)
@@ -463,9 +465,8 @@ class VectorModel:
         c = self.firms.cols
         rows = self._rows
         month, gov = self.month, self.gov
-        s_fin = gov.grant("financing", float(rows[2].sum()), month)
-        s_bur = gov.grant("burden", float(rows[3].sum()), month)
-        s_pla = gov.grant("plant_supply", float(rows[4].sum()), month)
+        requested = [float(rows[r].sum()) for r in (2, 3, 4)]  # by support row
+        s_fin, s_bur, s_pla = gov.grant_support(requested, month)
         out_stage, profit_stage, rent = kernels.settle_accounts(
             self._alive(), rows, s_fin, s_bur, s_pla,
             self.spec.behaviour.production.amortization, c["profit"], c["margin"],
@@ -481,10 +482,10 @@ class VectorModel:
             return
         c = self.firms.cols
         a = self._alive()
-        guarantees = self.gov.active("financing", self.month)
+        cover_zones = self.gov.exit_cover_zones(self.month)
         released, freed_locals, owed = kernels.exit_firms(
             a, self.streams.exit.random(a.size), self._b_rec,
-            self.gov.eligible_zones["financing"], guarantees, self.month, self.employer,
+            cover_zones, bool(cover_zones.any()), self.month, self.employer,
             c["owner"], c["tailors"], c["locals"], c["alive"], c["died"], c["cell"],
             c["stage"], c["zone"], c["anchor"], c["origin"], c["plant_m2"], c["capital"],
             c["loss_streak"], c["age"], c["profit"], c["debt"], self._plant_flat,
@@ -493,10 +494,7 @@ class VectorModel:
             self.since, self._savings, self._saved, self._counts, self.month % _WRAP,
             c["first_staff"], self._next_staff,
         )  # fmt: skip
-        if owed > 0:
-            self.gov.grant(
-                "financing", self.spec.levers.financing.guarantee_share * owed, self.month
-            )
+        self.gov.pay_exit_debt(owed, self.month)
         if released.size or freed_locals:
             self._jobless = np.concatenate([self._jobless, released])
             self.local_pool += freed_locals
@@ -536,7 +534,7 @@ class VectorModel:
             deaths=self.deaths,
             plant_free=float(world.plant.sum()),
             plant_rent=gov.plant_rent_collected,
-            spent=[gov.spent[name] for name in LEVERS],
+            spent=[lever.spent for lever in gov.levers],
             takeoff_ready=world.takeoff_ready(self.month),
         )
 
@@ -545,7 +543,7 @@ class VectorModel:
         """The last month's row of the timeseries (computed on first access)."""
         if self._row is None or self._row[0] != len(self.log):
             cols = self.log.frame(self.world, self.initial_employment, last=True)
-            row = {k: cols[k][0].item() for k in columns(self.chain, self.county)}
+            row = {k: cols[k][0].item() for k in columns(self.chain, self.county, self.gov.names)}
             self._row = (len(self.log), row)
         return self._row[1]
 
@@ -578,7 +576,7 @@ class VectorModel:
         if self._frame is None or self._frame[0] != len(self.log):
             t0 = time.perf_counter()
             cols = self.log.frame(self.world, self.initial_employment)
-            frame = pd.DataFrame(cols, columns=columns(self.chain, self.county))
+            frame = pd.DataFrame(cols, columns=columns(self.chain, self.county, self.gov.names))
             self.phase_seconds["measures"] += time.perf_counter() - t0
             self._frame = (len(self.log), frame)
         return self._frame[1].copy()
