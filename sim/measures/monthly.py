@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from sim.core.world import World
 
 
-
 @dataclass
 class Snapshot:
     """End-of-month state, as arrays over living firms plus counts and flows of the month."""
