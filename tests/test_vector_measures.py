@@ -1,6 +1,7 @@
-"""The vector engine's month-axis measures (`sim.measures.monthly.MonthLog`) against the per-month
-`sim.measures.monthly.monthly_measures` that the Mesa engine uses, and its lazy tailor state
-(savings, months jobless) against a plain month-by-month account."""
+"""The month-axis measures both engines use (`sim.measures.monthly.MonthLog`) against the indices
+computed row by row from each month's firms (tests/measure_oracle.py), the two engines' month
+aggregates against each other, and the vector engine's lazy tailor state (savings, months jobless)
+against a plain month-by-month account."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ import sim
 from sim.core import rules
 from sim.core.codes import AWAY, EMPLOYED_HOME, ENTREPRENEUR, UNEMPLOYED_HOME
 from sim.core.scaling import scale_overrides
+from sim.engines.mesa.model import ClusterModel
 from sim.engines.vector.model import _SETTLE_EVERY, _WRAP, VectorModel, _bernoulli_positions
-from sim.measures.monthly import monthly_measures
+from sim.measures.monthly import firm_aggregates
 from tests.conftest import SCENARIOS, small
+from tests.measure_oracle import measures_row
 from tests.test_model import TIGHT
 
 
@@ -49,20 +52,41 @@ MEASURE_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(MEASURE_CASES))
-def test_month_axis_measures_match_monthly_measures(case):
+@pytest.mark.parametrize(
+    "engine,case",
+    [("vector", case) for case in MEASURE_CASES] + [("mesa", "baseline"), ("mesa", "arthur_urn")],
+)
+def test_month_axis_measures_match_the_indices_row_by_row(engine, case):
     scenario = MEASURE_CASES[case]()
-    months = scenario.run.months
-    m = VectorModel(scenario, seed=5)
-    rows = [monthly_measures(m.snapshot(), m.world, m.initial_employment)]
+    months = scenario.run.months if engine == "vector" else 12
+    m = (VectorModel if engine == "vector" else ClusterModel)(scenario, seed=5)
+    rows = [measures_row(m.snapshot(), m.world, m.initial_employment)]
     for _ in range(months):
         m.step()
-        rows.append(monthly_measures(m.snapshot(), m.world, m.initial_employment))
+        rows.append(measures_row(m.snapshot(), m.world, m.initial_employment))
         _same_row(m.current, rows[-1])
     ts = m.timeseries()
     assert len(ts) == len(rows)
     for i, row in enumerate(rows):
         _same_row({k: ts[k].iloc[i].item() for k in ts.columns}, row)
+
+
+@pytest.mark.parametrize("case", ["baseline", "dartboard"])
+def test_both_engines_aggregate_the_same_firms_alike(case):
+    """The Mesa engine's aggregates (`firm_aggregates`, NumPy, from a snapshot) and the vector
+    engine's (its compiled `month_totals` pass) on the vector engine's state each month: the
+    counts equal, the sums equal to float round-off (the summation orders differ)."""
+    scenario = MEASURE_CASES[case]()
+    m = VectorModel(scenario, seed=11)
+    for _ in range(scenario.run.months):
+        m.step()
+        mesa_way = firm_aggregates(m.snapshot(), m.world)
+        for key, value in mesa_way.items():
+            recorded = np.asarray(m.log.data[key][-1])
+            if key in ("cross", "present"):
+                np.testing.assert_array_equal(np.asarray(value), recorded, err_msg=key)
+            else:
+                np.testing.assert_allclose(value, recorded, rtol=1e-9, atol=1e-6, err_msg=key)
 
 
 def test_lazy_savings_and_months_jobless_follow_the_statuses():

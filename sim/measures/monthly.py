@@ -1,15 +1,15 @@
-"""Monthly measures: the timeseries columns (`columns`), from plain arrays.
+"""Monthly measures: the timeseries columns (`columns`), one path for both engines.
 
-Two paths, with the same formulas (those of `sim.measures.indices`):
+At the end of each month an engine records the month's aggregates in a `MonthLog`: those of its
+living firms (firms by stage and zone, employment by zone, output by stage, the parts of Moran's
+I...; the Mesa engine from a `Snapshot` with `firm_aggregates`, the vector engine in one compiled
+pass), the county's books (`county_books`) and the month's flows. `MonthLog.frame` computes every
+column from them along the month axis, with the formulas of `sim.measures.indices`; the last row
+is the engine's `current`, for the DataCollector and the dashboard.
 
-* the Mesa engine hands over a `Snapshot` of its state at the end of each month, and
-  `monthly_measures` turns it into one row of the timeseries;
-* the vector engine records, at the end of each month, only the small aggregates the measures
-  need (`MonthLog.record`), and `MonthLog.frame` computes every column for all months at once,
-  along a month axis.
-
-tests/test_vector_measures.py checks that the two paths agree month by month (to float
-round-off), with `monthly_measures` on a `Snapshot` of the vector engine as the oracle.
+tests/test_vector_measures.py checks `frame` month by month against the indices computed row by
+row from each month's firms (tests/measure_oracle.py), and the two engines' aggregates against
+each other on the same state.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import numpy as np
 from sim.core.chain import ValueChain
 from sim.core.codes import ORIGINS, STATUSES
 from sim.core.space import County
-from sim.measures import indices as metrics
 
 if TYPE_CHECKING:
     from sim.core.world import World
@@ -70,82 +69,55 @@ def columns(chain: ValueChain, county: County, levers: Sequence[str]) -> list[st
     return cols
 
 
-def monthly_measures(snap: Snapshot, world: World, initial_employment: float) -> dict[str, float]:
-    """One timeseries row. EG, LQ and HHI use the zones as areas and zone land area as the
-    proxy for aggregate employment (the county's other industries are not modelled)."""
-    chain, county, gov = world.chain, world.county, world.gov
-    S, Z = chain.n, county.n_zones
-    row: dict[str, float] = {"month": snap.month, "firms": int(snap.stage.size)}
-    by_stage = np.bincount(snap.stage, minlength=S)
-    for i, s in enumerate(chain.stages):
-        row[f"firms_{s}"] = int(by_stage[i])
-    by_zone = np.bincount(snap.zone, minlength=Z)
-    for i, z in enumerate(county.zone_names):
-        row[f"firms_zone_{z}"] = int(by_zone[i])
-    cross = np.bincount(snap.stage * Z + snap.zone, minlength=S * Z).reshape(S, Z)
-    for i, s in enumerate(chain.stages):
-        for j, z in enumerate(county.zone_names):
-            row[f"firms_{s}_in_{z}"] = int(cross[i, j])
-    employment = float(snap.workers.sum())
-    row["employment"] = employment
-    row["employment_tailors"] = float(snap.tailor_workers.sum())
-    row["employment_local"] = employment - row["employment_tailors"]
-    row["output"] = float(snap.output.sum())
-    row["margin"] = float(snap.profit.sum() / row["output"]) if row["output"] > 0 else float("nan")
-    for i, s in enumerate(STATUSES):
-        row[f"tailors_{s}"] = int(snap.status_counts[i])
-    row["tailors_home"] = int(snap.status_counts[1:].sum())
-    row["returns"], row["departures"] = snap.returns, snap.departures
-    for i, o in enumerate(ORIGINS):
-        row[f"births_{o}"] = int(snap.births[i])
-    for i, o in enumerate(ORIGINS):
-        row[f"deaths_{o}"] = int(snap.deaths[i])
-
-    eg = metrics.ellison_glaeser(snap.workers, snap.zone, county.area)
-    row["eg_gamma"], row["eg_G"], row["eg_H"] = eg.gamma, eg.G, eg.H
-    emp_zone = np.bincount(snap.zone, weights=snap.workers, minlength=Z)
-    row["hhi_zones"] = metrics.herfindahl(emp_zone)
-    density = np.zeros((county.width, county.height))
+def firm_aggregates(snap: Snapshot, world: World) -> dict[str, object]:
+    """The month's aggregates of the living firms that `MonthLog.record` takes, from a
+    `Snapshot` (the Mesa engine's path; the vector engine computes the same in one compiled
+    pass, `sim.engines.vector.kernels.month_totals`, and tests/test_vector_measures.py checks
+    the two agree on the same state)."""
+    S, Z = world.chain.n, world.county.n_zones
+    W, H = world.county.width, world.county.height
+    density = np.zeros((W, H))
     np.add.at(density, (snap.x, snap.y), 1.0)
-    row["morans_i"] = metrics.morans_i(density, "rook")
-    lq = metrics.location_quotient(emp_zone, county.area)
-    for i, (z, k) in enumerate(zip(county.zone_names, county.zone_kinds, strict=True)):
-        if k != "other":
-            row[f"lq_{z}"] = float(lq[i])
+    z = density - snap.stage.size / (W * H)
+    return {
+        "cross": np.bincount(snap.stage * Z + snap.zone, minlength=S * Z),
+        "employment": float(snap.workers.sum()),
+        "tailor_workers": float(snap.tailor_workers.sum()),
+        "output": float(snap.output.sum()),
+        "profit": float(snap.profit.sum()),
+        "workers_sq": float(np.sum(snap.workers**2)),
+        "emp_zone": np.bincount(snap.zone, weights=snap.workers, minlength=Z),
+        "present": np.bincount(snap.stage, weights=(snap.workers > 0), minlength=S) > 0,
+        "out_stage": np.bincount(snap.stage, weights=snap.output, minlength=S),
+        "moran_parts": np.array(
+            [
+                float(np.sum(z * z)),
+                float(np.sum(z[:, :-1] * z[:, 1:]) + np.sum(z[:-1, :] * z[1:, :])),
+                1.0 if density.min() == density.max() else 0.0,
+            ]
+        ),
+    }
 
-    present = np.bincount(snap.stage, weights=(snap.workers > 0), minlength=S) > 0
-    row["chain_completeness"] = metrics.chain_completeness(present, chain.links)
-    out_stage = np.bincount(snap.stage, weights=snap.output, minlength=S)
-    row["local_sourcing_ratio"] = metrics.local_sourcing_ratio(
-        chain.io, out_stage, world.local_share
-    )
-    row["plant_free_m2"] = float(world.plant.sum())
-    row["plant_rent_collected"] = gov.plant_rent_collected
 
-    for lever in gov.levers:
-        row[f"cost_{lever.name}"] = lever.spent
-    row["cost_total"] = gov.total_spent
-    jobs = employment - initial_employment
-    row["jobs_per_million_yuan"] = (
-        jobs / (gov.total_spent / 1e6) if gov.total_spent > 0 else float("nan")
-    )
-    completeness = row["chain_completeness"]
-    tk = world.spec.takeoff
-    row["taken_off"] = int(
-        world.takeoff_ready(snap.month)
-        and employment > 0
-        and employment >= tk.employment_multiple * initial_employment
-        and (np.isnan(completeness) or completeness >= tk.min_completeness)
-    )
-    return row
+def county_books(world: World, month: int) -> dict[str, object]:
+    """The month's county-level figures that `MonthLog.record` takes: local sourcing shares,
+    free plant, plant rent, each lever's spending, and whether the take-off window is open."""
+    gov = world.gov
+    return {
+        "local_share": world.local_share,
+        "plant_free": float(world.plant.sum()),
+        "plant_rent": gov.plant_rent_collected,
+        "spent": [lever.spent for lever in gov.levers],
+        "takeoff_ready": world.takeoff_ready(month),
+    }
 
 
 # ------------------------------------------------------------------ month-axis measures
-# The vector engine records, at the end of each month, only the small aggregates the measures
-# need (`MonthLog.record`), and computes every column for all months at once, vectorized along
-# the month axis (`MonthLog.frame`). The formulas are those of `monthly_measures` and of
-# `sim.measures.indices`, written over a month axis; values agree with them up to float round-off
-# (tests/test_vector_measures.py checks this month by month).
+# Both engines record, at the end of each month, only the small aggregates the measures need
+# (`MonthLog.record`), and every column is computed from them along the month axis
+# (`MonthLog.frame`). The formulas are those of `sim.measures.indices`, written over a month axis;
+# tests/test_vector_measures.py checks them month by month against the indices computed row by
+# row from each month's firms (tests/measure_oracle.py).
 
 _LOG_FIELDS = (
     "month",
@@ -184,6 +156,12 @@ class MonthLog:
     def record(self, **values) -> None:
         for k, v in values.items():
             self.data[k].append(v)
+
+    def last_row(self, world: World, initial_employment: float) -> dict[str, float]:
+        """The last recorded month's row, as Python numbers by column."""
+        cols = self.frame(world, initial_employment, last=True)
+        names = columns(world.chain, world.county, world.gov.names)
+        return {k: cols[k][0].item() for k in names}
 
     def frame(
         self, world: World, initial_employment: float, last: bool = False

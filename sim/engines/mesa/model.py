@@ -35,7 +35,7 @@ from sim.core.scenario import Scenario
 from sim.core.streams import spawn_streams
 from sim.core.world import Environment, World
 from sim.engines.mesa.agents import Firm, Tailor
-from sim.measures.monthly import Snapshot, columns, monthly_measures
+from sim.measures.monthly import MonthLog, Snapshot, columns, county_books, firm_aggregates
 
 
 @dataclass
@@ -74,6 +74,7 @@ class ClusterModel(Model):
         self.phase_seconds = dict.fromkeys(PHASES, 0.0)
         self.dead_firms: list[dict] = []
         self.local_pool = scenario.population.local_workers
+        self.log = MonthLog()
         self._init_tailors()
         self._init_firms()
         self.initial_employment = float(self.firms.agg("workers", sum)) if len(self.firms) else 0.0
@@ -388,12 +389,28 @@ class ClusterModel(Model):
 
     # ------------------------------------------------------------------ measures and tables
     def _measure(self) -> dict[str, float]:
+        """Record the month's aggregates (`MonthLog`) and return its row of measures."""
+        snap = self.snapshot()
+        self.log.record(
+            month=self.month,
+            **firm_aggregates(snap, self.world),
+            **county_books(self.world, self.month),
+            status_counts=snap.status_counts,
+            returns=snap.returns,
+            departures=snap.departures,
+            births=snap.births,
+            deaths=snap.deaths,
+        )
+        return self.log.last_row(self.world, self.initial_employment)
+
+    def snapshot(self) -> Snapshot:
+        """End-of-month state of the living firms and the month's flows."""
         firms = self.firms.to_list()
 
         def arr(fn, dtype=float) -> np.ndarray:
             return np.fromiter((fn(f) for f in firms), dtype=dtype, count=len(firms))
 
-        snap = Snapshot(
+        return Snapshot(
             month=self.month,
             stage=arr(lambda f: f.stage, int),
             zone=arr(lambda f: f.zone, int),
@@ -409,7 +426,6 @@ class ClusterModel(Model):
             births=self.flows.births.copy(),
             deaths=self.flows.deaths.copy(),
         )
-        return monthly_measures(snap, self.world, self.initial_employment)
 
     def _firm_record(self, f: Firm, died: int) -> dict:
         x, y = f.xy

@@ -548,9 +548,9 @@ class VectorModel:
         return self._row[1]
 
     def snapshot(self) -> Snapshot:
-        """End-of-month state as a `Snapshot`, for `sim.measures.monthly.monthly_measures`. The
-        engine itself does not use it (its measures come from `MonthLog`): it is the oracle of
-        tests/test_vector_measures.py, which checks `MonthLog.frame` against the Mesa path."""
+        """End-of-month state as a `Snapshot`. The engine itself does not use it (its measures
+        come from `MonthLog`): tests/test_vector_measures.py computes the oracle's rows from it,
+        and the Mesa engine's aggregates (`firm_aggregates`) to compare with the kernel's."""
         f = self.firms
         a = self._alive()
         return Snapshot(
