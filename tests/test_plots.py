@@ -317,32 +317,59 @@ def test_cli_plot_sweep_writes_png_and_svg(sweep_dir, tmp_path, capsys):
     assert "manifest" in capsys.readouterr().err and not bad.exists()
 
 
-def test_cli_plot_bad_scenario_is_one_line_exit_2(tmp_path):
+def test_cli_plot_bad_scenario_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    """In-process (tests/test_scenarios.py runs `python -m sim` once in a subprocess): the
+    scenario's own one-line error, status 2, nothing on stdout, no figure written."""
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "figs"
     bad = tmp_path / "bad.yaml"
     text = f"extends: {SCENARIOS / 'baseline.yaml'}\npopulation: {{tailors: -5}}\n"
     bad.write_text(text, encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "plot", "run", str(bad), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "bad.yaml" in lines[0]
-    assert "Traceback" not in proc.stderr and not out.exists()
+    capsys.readouterr()
+    assert main(["plot", "run", str(bad), "--out", str(out)]) == 2
+    done = capsys.readouterr()
+    assert done.err.splitlines() == [
+        f"error: {bad}: population.tailors: Input should be greater than or equal to 0 (got -5)"
+    ]
+    assert done.out == "" and sorted(tmp_path.iterdir()) == [bad]
 
 
 # ----------------------------------------------------------------------------------- colours
-def test_colours_are_fixed_per_stage_and_arm():
-    assert viz.stage_color("garment") == viz.STAGE_COLORS["garment"]
-    assert viz.arm_color("no_policy") == viz.ARM_COLORS["no_policy"]
+def test_colours_are_fixed_per_stage_and_arm(monkeypatch):
+    """Every stage of the model's chain and every arm of the shipped lever sweep has a colour of
+    its own (garment is vermillion, as sim.viz.style says), the same whatever other names were
+    coloured before; a name not listed gets the colour its CRC-32 picks from EXTRA_COLORS (the
+    same in any session), or the next free one when an earlier name of the session holds that."""
+    import importlib
+    import zlib
+
+    from sim.experiments.plan import load_sweep
+
+    style = importlib.import_module("sim.viz.style")  # the module (sim.viz.style is its function)
+    monkeypatch.setattr(style, "_assigned", {"arm": {}, "stage": {}})  # a fresh session
+    stages = sim.load_scenario(SCENARIOS / "baseline.yaml").chain.stages
+    arms = list(load_sweep(SCENARIOS / "sweeps" / "levers.yaml").arms)
+    assert len(stages) == 6 and len(arms) == 5
+    assert set(stages) <= viz.STAGE_COLORS.keys() and set(arms) <= viz.ARM_COLORS.keys()
+    stage_colours = [viz.stage_color(s) for s in stages]
+    arm_colours = [viz.arm_color(a) for a in arms]
+    assert len(set(stage_colours)) == len(stages) and len(set(arm_colours)) == len(arms)
+    assert viz.stage_color("garment") == "#D55E00"  # Okabe-Ito vermillion
+    assert viz.arm_color("no_policy") == "#6E6E6E"
+    # unlisted names: the first takes its CRC-32 slot; a second one with the same slot moves on
+    extra = style.EXTRA_COLORS
+    slot = zlib.crc32(b"some_new_arm") % len(extra)
+    other = next(f"arm{i}" for i in range(1000) if zlib.crc32(b"arm%d" % i) % len(extra) == slot)
     first = viz.arm_color("some_new_arm")
-    viz.arm_color("another_arm")
+    assert first == extra[slot]
+    assert viz.arm_color(other) == extra[(slot + 1) % len(extra)]
     assert viz.arm_color("some_new_arm") == first  # an unlisted name keeps its colour
-    assert len(set(viz.STAGE_COLORS.values())) == len(viz.STAGE_COLORS)
+    assert viz.stage_color("some_new_arm") == first  # stages keep a register of their own
+    # listed names do not depend on what was coloured before
+    assert [viz.stage_color(s) for s in stages] == stage_colours
+    assert [viz.arm_color(a) for a in arms] == arm_colours
+    monkeypatch.setattr(style, "_assigned", {"arm": {}, "stage": {}})  # another session
+    assert viz.arm_color(other) == extra[slot] and viz.arm_color("some_new_arm") != extra[slot]
 
 
 def test_importing_viz_imports_neither_solara_nor_mesa():

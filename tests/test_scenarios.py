@@ -1,5 +1,7 @@
 """Scenario loading: inheritance, overrides, and one-line errors for every kind of bad input,
-through the API and through the CLI (exit status 2, no traceback, nothing written)."""
+through the API and through the CLI (exit status 2, no traceback, nothing written). The CLI is
+called in-process (`sim.cli.main`, the function `python -m sim` exits with); one test runs
+`python -m sim` in a subprocess, for the exit status and stderr a user sees."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim.cli import main
 from sim.io.errors import ScenarioError
+from sim.io.loading import parse_override
 from tests.conftest import SCENARIOS
 
 ALL = [
@@ -78,48 +82,54 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 BASE = f"extends: {SCENARIOS / 'baseline.yaml'}\n"
+# case -> (file text, what the message names right after the file: the key path, or for a file
+# that is not YAML the place it breaks; what is wrong and what is allowed)
 BAD = {
     "unknown_key": (
         BASE + "behaviour: {return_migration: {peer_efect: 1}}\n",
-        "behaviour.return_migration.peer_efect",
-        "unknown key",
+        "behaviour.return_migration.peer_efect: ",
+        "unknown key 'peer_efect'; allowed: attachment_sd, income_gap",
     ),
-    "wrong_type": (BASE + "population: {tailors: many}\n", "population.tailors", "integer"),
+    "wrong_type": (BASE + "population: {tailors: many}\n", "population.tailors: ", "integer"),
     "negative_count": (
         BASE + "population: {tailors: -5}\n",
-        "population.tailors",
-        "greater than or equal to 0",
+        "population.tailors: ",
+        "greater than or equal to 0 (got -5)",
     ),
     "probability": (
         BASE + "behaviour: {return_migration: {max_hazard: 1.5}}\n",
-        "behaviour.return_migration.max_hazard",
-        "less than or equal to 1",
+        "behaviour.return_migration.max_hazard: ",
+        "less than or equal to 1 (got 1.5)",
     ),
-    "io_column": (BASE + "chain: {io: {fabric: {garment: 0.95}}}\n", "chain.io", "less than 1"),
+    "io_column": (BASE + "chain: {io: {fabric: {garment: 0.95}}}\n", "chain.io: ", "less than 1"),
     "lever_window": (
         BASE + "levers: {burden: {start: 50, end: 10}}\n",
-        "levers.burden",
+        "levers.burden: ",
         "must not be before start",
     ),
     "unknown_zone": (
         BASE + "levers: {plant_supply: {zones: [moon]}}\n",
-        "levers.plant_supply.zones",
-        "unknown zone",
+        "levers.plant_supply.zones: ",
+        "unknown zone 'moon'; allowed: ['hq', 'core'",
     ),
-    "malformed": ("name: x\nspace: {width: [1, 2\n", "", "malformed YAML"),
+    "malformed": (
+        "name: x\nspace: {width: [1, 2\n",
+        "malformed YAML at line 3, column 1: ",
+        "expected ',' or ']'",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_gives_one_line_error(tmp_path, case):
-    text, key, fragment = BAD[case]
+    text, where, fragment = BAD[case]
     path = _write(tmp_path, f"{case}.yaml", text)
     with pytest.raises(ScenarioError) as info:
         sim.load_scenario(path)
     msg = info.value.one_line()
     assert "\n" not in msg
-    assert str(path) in msg
-    assert key in msg and fragment in msg
+    assert msg.startswith(f"{path}: {where}"), msg  # the file, then the key (or the place)
+    assert fragment in msg, msg
 
 
 def test_extends_cycle(tmp_path):
@@ -146,67 +156,96 @@ def test_bad_override_is_caught_like_the_file():
         sim.load_scenario(SCENARIOS / "baseline.yaml", {"behaviour.nonsense": 1})
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=120
-    )
+def _files(folder: Path) -> set[Path]:
+    return set(folder.rglob("*"))
+
+
+def _main(argv: list[str], capsys) -> tuple[int, str, str]:
+    """`python -m sim ARGV` in this process: its exit status, stdout and stderr. An exception
+    that the CLI lets through (what a user would see as a traceback) fails the test here."""
+    capsys.readouterr()
+    status = main(argv)
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def _bad_case(tmp_path: Path, case: str) -> tuple[Path, list[str]]:
+    """The scenario file of a bad-input case (and its --set arguments)."""
+    if case in BAD:
+        return _write(tmp_path, f"{case}.yaml", BAD[case][0]), []
+    if case == "cycle":
+        _write(tmp_path, "a.yaml", "extends: b.yaml\n")
+        return _write(tmp_path, "b.yaml", "extends: a.yaml\n"), []
+    if case == "missing":
+        return tmp_path / "missing.yaml", []
+    return SCENARIOS / "baseline.yaml", ["--set", "behaviour.exit.hazard_by_year=[2.0]"]
 
 
 CLI_CASES = [*sorted(BAD), "cycle", "missing", "bad_set"]
 
 
 @pytest.mark.parametrize("case", CLI_CASES)
-def test_cli_bad_input_exit_2_no_traceback_nothing_written(tmp_path, case):
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_cli_bad_input_exit_2_no_traceback_nothing_written(
+    tmp_path, monkeypatch, capsys, case, command
+):
+    """`run` and `validate` on bad input: status 2, one line on stderr, the API's message naming
+    the file (and the key), nothing on stdout, no file written anywhere."""
+    path, extra = _bad_case(tmp_path, case)
+    monkeypatch.chdir(tmp_path)  # a stray relative write (results/...) would land here
     out = tmp_path / "out"
-    extra: list[str] = []
-    if case in BAD:
-        path = _write(tmp_path, f"{case}.yaml", BAD[case][0])
-    elif case == "cycle":
-        _write(tmp_path, "a.yaml", "extends: b.yaml\n")
-        path = _write(tmp_path, "b.yaml", "extends: a.yaml\n")
-    elif case == "missing":
-        path = tmp_path / "missing.yaml"
-    else:
-        path = SCENARIOS / "baseline.yaml"
-        extra = ["--set", "behaviour.exit.hazard_by_year=[2.0]"]
-    for command in (
-        ["run", str(path), "--out", str(out), "--steps", "1", *extra],
-        ["validate", str(path), *extra],
-    ):
-        proc = _cli(*command, cwd=tmp_path)
-        assert proc.returncode == 2, proc.stderr
-        assert "Traceback" not in proc.stderr
-        lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: ") and str(path.name) in lines[0]
-        assert not out.exists()
+    argv = [command, str(path), *extra]
+    if command == "run":
+        argv += ["--out", str(out), "--steps", "1"]
+    before = _files(tmp_path)
+    status, stdout, stderr = _main(argv, capsys)
+    assert status == 2, stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and path.name in lines[0], stderr
+    with pytest.raises(ScenarioError) as info:  # the API's message, word for word
+        sim.load_scenario(path, dict(parse_override(x) for x in extra[1::2]))
+    assert lines[0] == f"error: {info.value.one_line()}"
+    assert stdout == ""
+    assert _files(tmp_path) == before and not out.exists()
 
 
-def test_cli_validate_prints_resolved_scenario(tmp_path):
-    proc = _cli("validate", str(SCENARIOS / "financing.yaml"), cwd=tmp_path)
-    assert proc.returncode == 0
-    assert "name: financing" in proc.stdout and "rate_subsidy:" in proc.stdout
-
-
-def test_cli_run_writes_outputs(tmp_path):
-    out = tmp_path / "run"
-    proc = _cli(
-        "run",
-        str(SCENARIOS / "baseline.yaml"),
-        "--steps",
-        "3",
-        "--seed",
-        "7",
-        "--set",
-        "population.tailors=500",
-        "--out",
-        str(out),
-        "--quiet",
+def test_python_m_sim_bad_input_exit_2_one_line_no_traceback(tmp_path):
+    """The one subprocess: `python -m sim run BAD.yaml` as a user runs it. The exit status is
+    main's 2 (sim/__main__.py), stderr is the one error line and no traceback, nothing written."""
+    path = _write(tmp_path, "unknown_key.yaml", BAD["unknown_key"][0])
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(path), "--out", str(out), "--steps", "1"],
+        capture_output=True,
+        text=True,
         cwd=tmp_path,
+        timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr
-    assert "firms" in proc.stdout and str(out) in proc.stdout
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    with pytest.raises(ScenarioError) as info:
+        sim.load_scenario(path)
+    assert proc.stderr.splitlines() == [f"error: {info.value.one_line()}"]
+    assert proc.stdout == "" and not out.exists()
+
+
+def test_cli_validate_prints_resolved_scenario(capsys):
+    status, stdout, stderr = _main(["validate", str(SCENARIOS / "financing.yaml")], capsys)
+    assert status == 0, stderr
+    assert "name: financing" in stdout and "rate_subsidy:" in stdout
+
+
+def test_cli_run_writes_outputs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "run"
+    argv = ["run", str(SCENARIOS / "baseline.yaml"), "--steps", "3", "--seed", "7"]
+    argv += ["--set", "population.tailors=500", "--out", str(out), "--quiet"]
+    status, stdout, stderr = _main(argv, capsys)
+    assert status == 0, stderr
+    assert "firms" in stdout and str(out) in stdout
     for name in ("timeseries.parquet", "firms.parquet", "scenario.yaml", "manifest.yaml"):
         assert (out / name).is_file()
+    assert _files(tmp_path) == {out, *_files(out)}  # nothing outside --out
     loaded = sim.load_scenario(out / "scenario.yaml")
     assert loaded.population.tailors == 500 and loaded.run.seed == 7
     assert not list(out.glob(".*.tmp"))

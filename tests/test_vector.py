@@ -12,6 +12,7 @@ import pytest
 import sim
 from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
 from sim.engines.vector.model import VectorModel
+from sim.engines.vector.soa import FIRM_FIELDS, Table
 from tests.conftest import small
 from tests.test_model import TIGHT
 
@@ -81,12 +82,62 @@ def test_same_outputs_as_the_mesa_engine():
     pd.testing.assert_series_equal(mesa.timeseries.iloc[0], vec.timeseries.iloc[0])
 
 
+def _filled(dtype: np.dtype, default: float, start: int, n: int) -> np.ndarray:
+    """n values of `dtype` none of which is the column's default: distinct numbers from `start`
+    (so a value moved to another slot or column shows), True for a False default."""
+    if dtype == np.bool_:
+        return np.full(n, not default)
+    return (default + 1.5 + start + np.arange(n)).astype(dtype)
+
+
+def test_table_growth_keeps_every_column():
+    """Table.reserve past its capacity grows every column (capacity doubles, or jumps to what is
+    asked), keeps each value of the slots in use, puts the new slots at their defaults and keeps
+    the dtypes; a reserve that fits moves nothing. Every firm field, off its default."""
+    t = Table(FIRM_FIELDS, capacity=4)
+    assert t.reserve(3) == 0 and (t.n, t.capacity) == (3, 4)
+    for i, (name, (dtype, default)) in enumerate(FIRM_FIELDS.items()):
+        setattr(t, name, _filled(np.dtype(dtype), default, 4 * i, 3))
+    before = {name: getattr(t, name).copy() for name in FIRM_FIELDS}
+    columns = dict(t.cols)
+    assert t.reserve(1) == 3 and t.capacity == 4  # fits: the same arrays
+    assert all(t.cols[k] is columns[k] for k in FIRM_FIELDS)
+    for count, capacity in ((2, 8), (20, 26)):  # 4 + 2 > 4: double; 6 + 20 > 16: what is asked
+        n = t.n
+        snapshot = {name: getattr(t, name).copy() for name in FIRM_FIELDS}
+        assert t.reserve(count) == n and t.n == n + count and t.capacity == capacity
+        for name, (dtype, default) in FIRM_FIELDS.items():
+            col = t.cols[name]
+            assert col.dtype == np.dtype(dtype) and col.size == capacity, name
+            np.testing.assert_array_equal(col[:n], snapshot[name], err_msg=name)
+            np.testing.assert_array_equal(col[:3], before[name], err_msg=name)
+            assert (col[n:] == np.asarray(default, dtype=dtype)).all(), name
+    t.capital += 1.0  # attribute writes reach the grown arrays
+    assert t.cols["capital"][0] == before["capital"][0] + 1.0
+
+
 def test_firm_arrays_grow_without_losing_firms():
+    """The engine's firm table grows while firms enter (combined, 48 months, from 64 slots): at
+    every growth each column of every firm already in the table is the same after as before."""
     m = VectorModel(small("combined"), seed=4)
-    start_capacity = m.firms.capacity
+    table, reserve = m.firms, m.firms.reserve
+    start_capacity, growths = table.capacity, []
+
+    def checked_reserve(count: int) -> int:
+        n, capacity = table.n, table.capacity
+        snapshot = {name: getattr(table, name).copy() for name in FIRM_FIELDS}
+        first = reserve(count)
+        assert first == n and table.n == n + count and table.capacity >= table.n
+        if table.capacity != capacity:
+            growths.append((n, capacity, table.capacity))
+            for name, values in snapshot.items():
+                np.testing.assert_array_equal(table.cols[name][:n], values, err_msg=name)
+        return first
+
+    table.reserve = checked_reserve
     for _ in range(48):
         m.step()
-    assert m.firms.capacity >= m.firms.n > 0
-    assert m.firms.n > start_capacity or m.firms.capacity == start_capacity
-    born = m.firms.born
+    assert growths and start_capacity == growths[0][1] < table.capacity  # the table did grow
+    assert table.n > start_capacity and table.alive.sum() > 0
+    born = table.born
     assert (np.diff(born) >= 0).all()  # slots are handed out in order of entry
