@@ -22,7 +22,10 @@ _SIM = _HERE.parents[1]
 # every module whose code numba compiles, relative to the package `sim`
 _COMPILED_MODULES = (
     "engines/vector/jit.py",
+    "core/codes.py",  # the status and origin codes, constants in the kernels
     "core/rules.py",
+    "engines/vector/bundles.py",  # the bundles' fields, types of the kernels' arguments
+    "engines/vector/soa.py",
     "engines/vector/compiled_rules.py",
     "engines/vector/kernels.py",
     "engines/vector/entry_kernels.py",
