@@ -18,7 +18,7 @@ from numba.types import Tuple, boolean, float64, int64
 from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, OUTSIDE, RETURNEE, UNEMPLOYED_HOME
 from sim.engines.vector import compiled_rules as rules
 from sim.engines.vector.jit import jit
-from sim.engines.vector.kernels import _move, _unlink
+from sim.engines.vector.kernels import _move, _mover, _unlink
 
 
 @jit(float64[:](int64[:], float64[:], int64))
@@ -336,6 +336,7 @@ def found(
         return 0, jobless
     who, stage, cells, cost, has_plant = who[:m], stage[:m], cells[:m], cost[:m], has_plant[:m]
     equity = np.empty(m)
+    status, since, savings, saved, counts = _mover(tailors)
     for i in range(m):
         t = who[i]
         e = employer[t]
@@ -343,7 +344,7 @@ def found(
             _unlink(t, e, firms.first_staff, tailors.next_staff, tailors.prev_staff)
             firms.tailors[e] -= 1
             employer[t] = -1
-        _move(t, ENTREPRENEUR, tailors, month_mod)
+        _move(t, ENTREPRENEUR, status, since, savings, saved, counts, month_mod)
         equity[i] = min(savings[t], cost[i])
         savings[t] -= equity[i]
     still = np.empty(jobless.size, dtype=np.int64)

@@ -28,17 +28,25 @@ from sim.engines.vector.jit import jit
 
 
 @jit(inline="always")
-def _move(t, new, tailors, month_mod):
-    """Tailor t changes status to `new`: its savings are settled, the status counts follow."""
-    status, since, saved = tailors.status, tailors.since, tailors.saved
+def _move(t, new, status, since, savings, saved, counts, month_mod):
+    """Tailor t changes status to `new`: its savings are settled, the status counts follow.
+    Takes the `Tailors` fields, not the bundle: a field read from a bundle costs a reference
+    count each time, and this runs once per tailor moved."""
     old = status[t]
     if saved[old] != 0.0:
         elapsed = (month_mod - np.int64(since[t])) & 0xFFFF  # uint16 clock, wraps
-        tailors.savings[t] += saved[old] * elapsed
-    tailors.status_counts[old] -= 1
-    tailors.status_counts[new] += 1
+        savings[t] += saved[old] * elapsed
+    counts[old] -= 1
+    counts[new] += 1
     status[t] = new
     since[t] = month_mod
+
+
+@jit(inline="always")
+def _mover(tailors):
+    """The `Tailors` fields `_move` takes (status, since, savings, saved, counts)."""
+    return (tailors.status, tailors.since, tailors.savings, tailors.saved,
+            tailors.status_counts)  # fmt: skip
 
 
 @jit(inline="always")
@@ -195,6 +203,7 @@ def migrate(
     the rule `leave_probability` of its months jobless. Statuses and village home counts move.
     Returns (the new jobless list: those who stayed, then the returnees; returns; departures)."""
     rm = b_rec[0].return_migration
+    status, since, savings, saved, counts = _mover(tailors)
     status, since, village = tailors.status, tailors.since, tailors.village
     home_count, village_size = tailors.home_count, tailors.village_size
     away_now = np.empty(cand.size, dtype=np.int64)
@@ -220,7 +229,7 @@ def migrate(
     for j in range(jobless.size):
         t = jobless[j]
         if u_leave[j] < p_leave[j]:
-            _move(t, AWAY, tailors, month_mod)
+            _move(t, AWAY, status, since, savings, saved, counts, month_mod)
             home_count[village[t]] -= 1
             n_leave += 1
         else:
@@ -230,7 +239,7 @@ def migrate(
     for i in range(n):
         if u_back[i] * rm.max_hazard < p_back[i]:
             t = away_now[i]
-            _move(t, UNEMPLOYED_HOME, tailors, month_mod)
+            _move(t, UNEMPLOYED_HOME, status, since, savings, saved, counts, month_mod)
             home_count[village[t]] += 1
             out[m] = t
             m += 1
@@ -246,6 +255,7 @@ def close_firms(out, month, month_mod, tailors, firms, grid, deaths):
     no workers. Returns (the tailors released, the local workers released)."""
     employer, nxt, first = tailors.employer, tailors.next_staff, firms.first_staff
     tailors_n, locals_n, window, boxes = firms.tailors, firms.locals, grid.window, grid.boxes
+    status, since, savings, saved, counts = _mover(tailors)
     n_staff = 0
     for f in out:
         n_staff += tailors_n[f]
@@ -281,7 +291,7 @@ def close_firms(out, month, month_mod, tailors, firms, grid, deaths):
         locals_n[f] = 0
     released = released[:n]
     for t in released:
-        _move(t, UNEMPLOYED_HOME, tailors, month_mod)
+        _move(t, UNEMPLOYED_HOME, status, since, savings, saved, counts, month_mod)
     return released, freed_locals
 
 
@@ -330,6 +340,7 @@ def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_poo
     tailors, locals_, age, debt = firms.tailors, firms.locals, firms.age, firms.debt
     employer, first = tailor_state.employer, firms.first_staff
     nxt, prv = tailor_state.next_staff, tailor_state.prev_staff
+    status, since, savings, saved, counts = _mover(tailor_state)
     n = alive.size
     k = 0
     cut_firms = 0
@@ -358,7 +369,7 @@ def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_poo
     seekers[: jobless.size] = jobless
     seekers[jobless.size :] = fired
     for t in fired:
-        _move(t, UNEMPLOYED_HOME, tailor_state, month_mod)
+        _move(t, UNEMPLOYED_HOME, status, since, savings, saved, counts, month_mod)
     # firms with vacancies, in random order
     gap = np.zeros(n, dtype=np.int64)
     hiring = 0
@@ -393,7 +404,7 @@ def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_poo
             t = seekers[h]
             employer[t] = f
             _link(t, f, first, nxt, prv)
-            _move(t, EMPLOYED_HOME, tailor_state, month_mod)
+            _move(t, EMPLOYED_HOME, status, since, savings, saved, counts, month_mod)
             took_t += 1
             h += 1
         tailors[f] += took_t
