@@ -108,4 +108,4 @@ def test_measure_rows_follow_the_declared_columns():
     from sim.measures.monthly import columns
 
     m = ClusterModel(small("baseline"), seed=1)
-    assert list(m.current) == columns(m.chain, m.county)
+    assert list(m.current) == columns(m.chain, m.county, m.gov.names)

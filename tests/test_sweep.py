@@ -104,7 +104,7 @@ def test_run_seed_depends_only_on_root_point_and_replicate():
 
 
 # ----------------------------------------------------------------------------------- files
-def test_shipped_sweeps_load_and_levers_arms_mirror_the_lever_scenarios():
+def test_shipped_sweeps_load_and_levers_arms_run_on_the_lever_scenarios():
     small = load_sweep(SWEEPS / "small.yaml")
     assert small.spec.engine == "vector" and small.base.run.months == 12
     plan = load_sweep(SWEEPS / "levers.yaml")
@@ -114,15 +114,17 @@ def test_shipped_sweeps_load_and_levers_arms_mirror_the_lever_scenarios():
     assert plan.spec.tailors == 200_000  # ...and run at 1:1
     common = _flatten(plan.spec.overrides)  # the full-scale recalibration, common to all arms
     assert common and all(k.startswith("behaviour.") for k in common)
+    assert plan.arm_scenarios == {a: f"../{a}.yaml" for a in list(plan.arms)[1:]}
     for arm, overrides in plan.arms.items():
-        swept = with_overrides(plan.base, overrides).model_dump(exclude={"name", "description"})
-        shipped = with_overrides(load_scenario(SCENARIOS / f"{arm}.yaml"), common).model_dump(
-            exclude={"name", "description"}
-        )
-        assert swept == shipped, arm
+        assert overrides == {}  # every arm is its scenario file, no lines of its own
+        shipped = with_overrides(load_scenario(SCENARIOS / f"{arm}.yaml"), common)
+        assert plan.arm_base(arm) == shipped, arm
     run = next(t for t in plan.tasks() if t.arm == "combined").scenario()
     assert run.population.tailors == 200_000 and run.behaviour.agglomeration_unit == 20
-    assert run.levers.financing.budget == 20 * plan.arms["combined"]["levers.financing.budget"]
+    assert (
+        run.levers.financing.budget
+        == 20 * load_scenario(SCENARIOS / "combined.yaml").levers.financing.budget
+    )
 
 
 def test_common_overrides_and_tailors_shape_every_run(tmp_path):
@@ -210,6 +212,32 @@ BAD = {
     "seed in the common overrides": ({"overrides": {"run.seed": 1}}, "overrides", "root_seed"),
     "zero tailors": ({"tailors": 0}, "tailors", "greater than or equal to 1"),
     "tailors and a tailors factor": ({"tailors": 500}, "tailors", "factors.0"),
+    "missing arm scenario file": (
+        {"arms": {"base": {}, "lever": {"scenario": "no_such_scenario.yaml"}}},
+        "arms.lever.scenario",
+        "scenario file not found",
+    ),
+    "arm scenario not a path": (
+        {"arms": {"lever": {"scenario": 3}}},
+        "arms.lever.scenario",
+        "a scenario file, as a path relative to this sweep file",
+    ),
+    "unknown arm key": (
+        {"arms": {"lever": {"scenaro": "financing.yaml"}}},
+        "arms.lever.scenaro",
+        "unknown key 'scenaro'; allowed: scenario (a scenario file",
+    ),
+    "include of arms on different scenario files": (
+        {
+            "arms": {
+                "financing": {"scenario": str(SCENARIOS / "financing.yaml")},
+                "burden": {"scenario": str(SCENARIOS / "burden.yaml")},
+                "both": {"include": ["financing", "burden"]},
+            }
+        },
+        "arms.both.include",
+        "an arm runs on one scenario file",
+    ),
 }
 
 
@@ -440,6 +468,99 @@ def test_changed_base_scenario_is_refused_and_a_busy_folder_too(tmp_path):
         (tmp_path / "other" / "notes.txt").write_text("mine")
         run_sweep(sweep, tmp_path / "other")
     assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
+
+
+def _lever_files(folder: Path) -> Path:
+    """A scenario file of the sweep's arm `lever` that extends another, both in `folder`."""
+    parent = folder / "parent.yaml"
+    parent.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: parent\n")
+    lever = folder / "lever.yaml"
+    lever.write_text(
+        "extends: parent.yaml\nname: lever\n"
+        "levers:\n  financing: {enabled: true, budget: 1.0e6}\n  burden: {enabled: false}\n"
+    )
+    return lever
+
+
+def test_an_arm_naming_a_scenario_file_runs_that_files_values(tmp_path):
+    """`scenario:` is the arm's base: months, overrides and tailors apply to it as to `base`, its
+    own lines and an including arm's go on top, and it runs exactly as the same lines would."""
+    _lever_files(tmp_path)
+    common = {"behaviour.return_migration.intercept": -1.0}
+    arms = {
+        "base": {},
+        "lever": {"scenario": "lever.yaml"},
+        "more": {"include": ["lever"], "levers.financing.budget": 2.0e6},
+    }
+    shape = {"factors": None, "design": None, "months": 3, "tailors": 300, "overrides": common}
+    plan = load_sweep(write_sweep(tmp_path, arms=arms, **shape))
+    assert plan.arm_scenarios == {"lever": "lever.yaml", "more": "lever.yaml"}
+    assert plan.arm_base("base") is plan.base and plan.arm_base("more") is plan.arm_base("lever")
+    expected = with_overrides(load_scenario(tmp_path / "lever.yaml"), {"run.months": 3, **common})
+    assert plan.arm_base("lever") == expected
+    assert plan.resolved()["arms"]["more"] == {
+        "scenario": "lever.yaml",
+        "levers.financing.budget": 2.0e6,
+    }
+    k = 300 / plan.base.population.tailors
+    by_arm = {t.arm: t.scenario() for t in plan.tasks()}
+    assert by_arm["lever"].levers.financing.budget == pytest.approx(1.0e6 * k)
+    assert by_arm["more"].levers.financing.budget == pytest.approx(2.0e6 * k)
+    assert not by_arm["lever"].levers.burden.enabled and by_arm["base"].levers.burden.enabled
+    assert all(sc.behaviour.return_migration.intercept == -1.0 for sc in by_arm.values())
+
+    # the same arms written as lines on base: the same runs (the scenario's name aside)
+    lines = {"levers.financing": {"enabled": True, "budget": 1.0e6}, "levers.burden.enabled": False}
+    inline = load_sweep(
+        write_sweep(
+            tmp_path,
+            "inline.yaml",
+            arms={
+                "base": {},
+                "lever": lines,
+                "more": {"include": ["lever"], "levers.financing.budget": 2.0e6},
+            },
+            **shape,
+        )
+    )
+    for a, b in zip(plan.tasks(), inline.tasks(), strict=True):
+        assert (a.key, a.seed) == (b.key, b.seed)
+        assert a.scenario().model_dump(exclude={"name"}) == b.scenario().model_dump(
+            exclude={"name"}
+        )
+
+
+def test_changed_arm_scenario_file_is_refused_unless_restart(tmp_path, capsys):
+    lever = _lever_files(tmp_path)
+    arms = {"base": {}, "lever": {"scenario": "lever.yaml"}}
+    sweep = write_sweep(
+        tmp_path, arms=arms, factors=None, design=None, replicates=1, months=2, tailors=300
+    )
+    out = run_sweep(sweep, tmp_path / "out")
+    manifest = yaml.safe_load((out / "manifest.yaml").read_text())
+    assert manifest["arm_files"] == {"lever": str(lever.resolve())}
+    assert list(manifest["arm_sha256"]) == ["lever"] and len(manifest["arm_sha256"]["lever"]) == 64
+    copy_ = load_scenario(out / "arm_scenarios" / "lever.yaml")
+    assert copy_ == load_sweep(sweep).arm_base("lever")  # the arm's resolved scenario, kept
+    run_sweep(sweep, out)  # unchanged: resumes, nothing to do
+    state = folder_state(out)
+
+    for edited in (lever, tmp_path / "parent.yaml"):  # the file, or one it extends
+        original = edited.read_text()
+        edited.write_text(original + "population: {villages: 90}\n")
+        with pytest.raises(SweepError, match="the scenario of arm 'lever' changed"):
+            run_sweep(sweep, out)
+        assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "--restart" in err, err
+        assert err.startswith(f"error: {lever.resolve()}: "), err
+        assert folder_state(out) == state  # refused before writing anything
+        edited.write_text(original)
+    run_sweep(sweep, out)  # back as it was: resumes
+
+    lever.write_text(lever.read_text().replace("1.0e6", "2.0e6"))
+    assert main(["sweep", str(sweep), "--out", str(out), "--quiet", "--restart"]) == 0
+    assert load_scenario(out / "arm_scenarios" / "lever.yaml").levers.financing.budget == 2.0e6
 
 
 def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path, capsys):

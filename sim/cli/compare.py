@@ -79,4 +79,3 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--baseline", default="no_policy", help="the arm effects are measured against")
     p.add_argument("--out", default=None, help="where to write (default RESULTS/comparison)")
     p.set_defaults(func=cmd_compare)
-

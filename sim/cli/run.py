@@ -86,7 +86,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def add_commands(sub: Any) -> None:
     p = sub.add_parser("run", help="run one scenario and write its outputs")
     add_scenario_args(p)
@@ -100,4 +99,3 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("validate", help="check a scenario and print it resolved")
     add_scenario_args(p)
     p.set_defaults(func=cmd_validate)
-

@@ -1,74 +1,115 @@
-"""The government: lever windows, budgets and the fiscal cost of each lever.
+"""The government: the scenario's levers (`sim.core.levers`), and what the engines ask of them all.
 
 Engine-agnostic bookkeeping. Each month an engine asks which levers are active, sums what firms
-request from each lever, and `grant` scales the requests down so that no lever ever spends beyond
-its budget; a lever whose budget is spent stops for good.
+request from each lever that pays firms, and the lever's `grant` scales the requests down so
+that it never spends beyond its budget; a lever whose budget is spent stops for good. Nothing
+here names a lever: the levers' own classes say what each changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.scenario import LeverWindow, Scenario
+from sim.core.levers import LEVER_TYPES, SUPPORT_ROWS, Lever, lever_sections
+from sim.core.scenario import Scenario
 from sim.core.space import County
 
-LEVERS = ("financing", "burden", "plant_supply")
+if TYPE_CHECKING:
+    from sim.core.world import World
 
 
-@dataclass
 class Government:
-    levers: dict[str, LeverWindow]
-    eligible_zones: dict[str, np.ndarray]  # bool per zone
-    spent: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEVERS, 0.0))
-    exhausted: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(LEVERS, False))
-    plant_rent_collected: float = 0.0  # rent paid by tenants of the county's standard plants
+    """The scenario's levers, in schema order, and the questions engines ask of all of them."""
+
+    def __init__(self, levers: list[Lever]) -> None:
+        self.levers = levers
+        self.by_name = {lever.name: lever for lever in levers}
+        self.names = tuple(self.by_name)
+        # the levers that pay towards firms' costs, in the rows of `levers.firm_support`
+        self.support = [self.by_name[name] for name in SUPPORT_ROWS]
+        covering = [lever for lever in levers if lever.covers_exit_debt]
+        assert len(covering) <= 1, "at most one lever repays the debt of firms that exit"
+        self.exit_cover: Lever | None = covering[0] if covering else None
+        self.plant_rent_collected = 0.0  # rent paid by tenants of the county's standard plants
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, county: County) -> Government:
-        levers = {name: getattr(scenario.levers, name) for name in LEVERS}
-        zones = {name: county.zone_mask(lever.zones) for name, lever in levers.items()}
-        return cls(levers=levers, eligible_zones=zones)
+        levers = []
+        for name, section in lever_sections(scenario.levers):
+            lever_type = LEVER_TYPES.get(name)
+            if lever_type is None:
+                raise ValueError(f"levers.{name}: no lever class registered for this section")
+            levers.append(lever_type(section, county))
+        return cls(levers)
 
-    def active(self, name: str, month: int) -> bool:
-        """A lever acts in months start..end inclusive, while it has budget left."""
-        lever = self.levers[name]
-        return lever.enabled and lever.start <= month <= lever.end and not self.exhausted[name]
+    def __getitem__(self, name: str) -> Lever:
+        return self.by_name[name]
 
-    def active_count(self, month: int) -> int:
-        return sum(self.active(n, month) for n in LEVERS)
+    @property
+    def spent(self) -> dict[str, float]:
+        """What each lever has spent so far, by name."""
+        return {lever.name: lever.spent for lever in self.levers}
 
-    def zone_policy(self, month: int) -> np.ndarray:
-        """Number of active levers for which each zone is eligible (location choice salience)."""
-        out = np.zeros_like(next(iter(self.eligible_zones.values())), dtype=float)
-        for name in LEVERS:
-            if self.active(name, month):
-                out += self.eligible_zones[name]
-        return out
-
-    def remaining(self, name: str) -> float:
-        return max(0.0, self.levers[name].budget - self.spent[name])
-
-    def grant(self, name: str, requested: float, month: int) -> float:
-        """Pay up to `requested` from the lever's budget; return the share paid (0..1).
-
-        Requests are scaled pro rata when the budget cannot cover them all, and the lever is
-        marked exhausted once nothing is left.
-        """
-        if requested <= 0 or not self.active(name, month):
-            return 0.0
-        left = self.remaining(name)
-        share = 1.0 if requested <= left else left / requested
-        self.spent[name] = min(self.levers[name].budget, self.spent[name] + requested * share)
-        if self.remaining(name) <= 1e-9 * max(1.0, self.levers[name].budget):
-            self.exhausted[name] = True
-        return share
-
-    def eligible(self, name: str, month: int, zone: int) -> bool:
-        """Whether a lever acts this month on a firm or founder in `zone`."""
-        return self.active(name, month) and bool(self.eligible_zones[name][zone])
+    @property
+    def exhausted(self) -> dict[str, bool]:
+        """Whether each lever's budget is spent, by name."""
+        return {lever.name: lever.exhausted for lever in self.levers}
 
     @property
     def total_spent(self) -> float:
         return float(sum(self.spent.values()))
+
+    def active(self, name: str, month: int) -> bool:
+        return self.by_name[name].active(month)
+
+    def start_month(self, world: World, month: int) -> None:
+        """What each lever does itself at the start of the month (building plants)."""
+        for lever in self.levers:
+            lever.start_month(world, month)
+
+    def active_count(self, month: int) -> int:
+        """Active salient levers: the policy salience tailors and investors respond to."""
+        return sum(lever.active(month) for lever in self.levers if lever.salient)
+
+    def zone_policy(self, month: int) -> np.ndarray:
+        """Number of active salient levers for which each zone is eligible (location choice)."""
+        out = np.zeros(self.levers[0].eligible_zones.shape, dtype=float)
+        for lever in self.levers:
+            if lever.salient and lever.active(month):
+                out += lever.eligible_zones
+        return out
+
+    def support_terms(self, month: int) -> np.ndarray:
+        """(support rows, zones): 1.0 where a lever that pays firms acts this month."""
+        return np.array([lever.acting_zones(month) for lever in self.support], dtype=float)
+
+    def grant_support(self, requested, month: int) -> np.ndarray:
+        """Each paying lever grants its share of the month's requests (rows of `support`)."""
+        return np.array([lever.grant(requested[i], month) for i, lever in enumerate(self.support)])
+
+    def founder_credit_terms(self, cap: float, leverage: float, month: int, zone):
+        """Founders' (credit cap, leverage) in `zone` (int or array) after every lever."""
+        cap_z, lev_z = np.asarray(cap, dtype=float), np.asarray(leverage, dtype=float)
+        for lever in self.levers:
+            cap_z, lev_z = lever.founder_credit(cap_z, lev_z, month, zone)
+        return cap_z, lev_z
+
+    def firm_leverage(self, leverage: float, month: int, zone):
+        """Firms' debt allowed per yuan of net worth in `zone` after every lever."""
+        out = np.asarray(leverage, dtype=float)
+        for lever in self.levers:
+            out = lever.firm_leverage(out, month, zone)
+        return out
+
+    def exit_cover_zones(self, month: int) -> np.ndarray:
+        """Per zone, whether the debt of a firm exiting there this month is partly repaid."""
+        if self.exit_cover is None:
+            return np.zeros(self.levers[0].eligible_zones.shape, dtype=bool)
+        return self.exit_cover.acting_zones(month)
+
+    def pay_exit_debt(self, debt: float, month: int) -> None:
+        """Repay the covered share of `debt`, left by firms that exited where cover acts."""
+        if self.exit_cover is not None:
+            self.exit_cover.pay_exit_debt(debt, month)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sim.core.levers import firm_support
 from sim.core.scenario import (
     BehaviourSpec,
     EntrepreneurshipSpec,
@@ -357,8 +358,8 @@ def firm_accounts(
 
     Costs: inputs, wages and employer social insurance, taxes and fees on output, rent (market
     rent for space beyond the firm's standard plant, the zone's base rent for plant space) and
-    interest. `lever_on` holds (financing, burden, plant) flags for the firm's zone this month;
-    burden relief goes to firms younger than `max_firm_age_months` (start-up relief).
+    interest. What the levers pay towards them is `sim.core.levers.firm_support` (`lever_on`
+    holds whether each acts in the firm's zone this month).
     Returns (costs, financing request, burden request, plant request, plant rent due); the
     plant rent goes to the county, which owns the standard plants.
     """
@@ -376,18 +377,8 @@ def firm_accounts(
         + rent_plant
         + interest
     )
-    fin_on, burden_on, plant_on = lever_on[0], lever_on[1], lever_on[2]
-    req_fin = fin_on * min(lv.financing.rate_subsidy, prod.loan_rate) / 12.0 * debt
-    in_window = np.asarray(plant_months) < lv.plant_supply.rent_discount_months
-    req_plant = plant_on * in_window * lv.plant_supply.rent_discount * rent_plant
-    young = np.asarray(firm_age) < lv.burden.max_firm_age_months
-    req_burden = (
-        burden_on
-        * young
-        * (
-            min(lv.burden.output_tax_cut, t.output_tax) * output
-            + min(lv.burden.social_insurance_cut, t.social_insurance) * wages
-            + lv.burden.rent_relief * (rent_market + rent_plant - req_plant)
-        )
-    )
+    req_fin, req_burden, req_plant = firm_support(
+        output, wages, rent_market, rent_plant, debt, plant_months, firm_age, lever_on, t, prod,
+        lv,
+    )  # fmt: skip
     return costs, req_fin, req_burden, req_plant, rent_plant

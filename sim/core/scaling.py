@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.core.levers import LEVER_TYPES, lever_sections
 from sim.core.scenario import Scenario
 
 
@@ -37,10 +38,9 @@ def scale_overrides(scenario: Scenario, tailors: int) -> dict[str, Any]:
         )
     for i, zone in enumerate(scenario.space.zones):
         out[f"space.zones.{i}.plant_stock_m2"] = zone.plant_stock_m2 * k
-    for name in scenario.lever_names():
-        lever = getattr(scenario.levers, name)
-        out[f"levers.{name}.budget"] = lever.budget * k
-    out["levers.plant_supply.m2_per_month"] = scenario.levers.plant_supply.m2_per_month * k
+    for name, section in lever_sections(scenario.levers):
+        for key in LEVER_TYPES[name].scaled_fields:  # budgets, construction pace
+            out[f"levers.{name}.{key}"] = getattr(section, key) * k
     inv = scenario.behaviour.outside_investment
     out["behaviour.outside_investment.base_rate"] = inv.base_rate * k  # a k-times larger county
     out["behaviour.outside_investment.pull"] = inv.pull * k  # draws k times the investors

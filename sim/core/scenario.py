@@ -403,7 +403,7 @@ class Scenario(Strict):
                     raise ValueError(f"{path}|unknown stage; allowed: {sorted(stages)}")
             if shares and sum(shares.values()) <= 0:
                 raise ValueError(f"behaviour.{name}.stage_shares|shares must sum to more than 0")
-        for lever_name in ("financing", "burden", "plant_supply"):
+        for lever_name in self.lever_names():
             lever = getattr(self.levers, lever_name)
             for z in lever.zones or []:
                 if z not in allowed_zones:
@@ -414,7 +414,8 @@ class Scenario(Strict):
 
     # ---- derived helpers used by both engines
     def lever_names(self) -> tuple[str, ...]:
-        return ("financing", "burden", "plant_supply")
+        """The sections under `levers:`, one per lever (`sim.core.levers` gives each a class)."""
+        return tuple(type(self.levers).model_fields)
 
     def last_lever_end(self) -> int:
         """The last month any enabled lever is active (-1 if none is enabled)."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.core import rules
 from sim.core.chain import ValueChain, build_chain
-from sim.core.government import LEVERS, Government
+from sim.core.government import Government
 from sim.core.scenario import Scenario
 from sim.core.space import County, build_county, place_plant
 
@@ -105,18 +105,10 @@ class World:
                 self.plant_built += added
                 self.plant += added.reshape(self.plant.shape)
 
-    def construct_plants(self, month: int) -> None:
-        """Government, first half: build standard plants while the plant lever is active,
-        spread over its eligible zones by area, within its budget."""
-        lever = self.spec.levers.plant_supply
-        if not self.gov.active("plant_supply", month) or lever.construction_cost_per_m2 <= 0:
-            return
-        share = self.gov.grant(
-            "plant_supply", lever.m2_per_month * lever.construction_cost_per_m2, month
-        )
-        area = self.county.area * self.gov.eligible_zones["plant_supply"]
-        if area.sum() > 0 and share > 0:
-            self.build_plant(lever.m2_per_month * share * area / area.sum())
+    def start_month(self, month: int) -> None:
+        """Government, first half: what each lever does itself this month (the plant lever
+        builds standard plants: `sim.core.levers.PlantSupply.start_month`)."""
+        self.gov.start_month(self, month)
 
     def plant_available(self, workers: int) -> bool:
         """Whether some cell has enough free plant for an entrant of this size."""
@@ -177,9 +169,7 @@ class World:
         env.input_cost_share = rules.input_cost_share(
             self.chain.io, self.chain.input_share, self.local_share, b.sourcing.saving
         )
-        env.lever_terms = np.array(
-            [self.gov.eligible_zones[n] * self.gov.active(n, month) for n in LEVERS], dtype=float
-        )
+        env.lever_terms = self.gov.support_terms(month)
 
     def record_accounts(self, output_by_stage: np.ndarray, profit_by_stage: np.ndarray) -> None:
         """After the accounts: stage margins (what entrants expect next month) and the local
@@ -275,19 +265,12 @@ class World:
     def firm_leverage(self, month: int, zone):
         """Debt allowed per yuan of net worth, by zone (guarantees raise it where they act)."""
         base = self.spec.behaviour.production.credit_leverage
-        boosted = max(base, self.spec.levers.financing.firm_credit_leverage)
-        on = self.gov.active("financing", month) & self.gov.eligible_zones["financing"][zone]
-        return np.where(on, boosted, base)
+        return self.gov.firm_leverage(base, month, zone)
 
     def founder_credit_terms(self, month: int, zone):
         """(credit cap, leverage) for founders, by zone."""
-        ent, fin = self.spec.behaviour.entrepreneurship, self.spec.levers.financing
-        on = self.gov.active("financing", month) & self.gov.eligible_zones["financing"][zone]
-        cap = np.where(on, max(ent.credit_cap, fin.founder_credit_cap), ent.credit_cap)
-        lev = np.where(
-            on, max(ent.credit_leverage, fin.founder_credit_leverage), ent.credit_leverage
-        )
-        return cap, lev
+        ent = self.spec.behaviour.entrepreneurship
+        return self.gov.founder_credit_terms(ent.credit_cap, ent.credit_leverage, month, zone)
 
     def takeoff_ready(self, month: int) -> bool:
         tk = self.spec.takeoff

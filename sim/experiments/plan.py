@@ -15,8 +15,9 @@ tailors: 200000               # optional: scale every run to this size (sim.core
 keep_months: 12               # optional: store every 12th month (and the last); or [0, 60, 120]
 arms:                         # optional: name -> dotted overrides (default: one arm "base")
   no_policy: {}
-  financing: {levers.financing: {enabled: true, budget: 1.0e7}}
-  both: {include: [financing], levers.burden.enabled: true}   # include: other arms' overrides
+  financing: {scenario: ../financing.yaml}       # runs on this scenario file instead of base
+  rich: {levers.financing: {enabled: true, budget: 1.0e8}}
+  both: {include: [rich], levers.burden.enabled: true}   # include: other arms' overrides first
 factors:                      # optional: what varies between design points
   - {key: behaviour.externalities.radius, values: [1, 2, 3]}       # an explicit list
   - {key: levers.financing.budget, low: 1.0e6, high: 1.0e8, log: true}  # a range
@@ -25,11 +26,18 @@ design: {kind: grid}          # grid | list | lhs | sobol | morris (the last thr
 
 Arm overrides are dotted keys as for `--set`; a nested mapping is merged key by key into the base,
 like `extends:` does (`levers.financing: {budget: 1e7}` leaves the other financing keys alone).
-`include: [arm, ...]` applies other arms' overrides first. A key is either an arm override or a
-factor, never both, and `run.seed` is neither: seeds come from `root_seed`. `tailors` scales each
-run after its arm's overrides and factor values (sim.core.scaling.scale_overrides), so every
-size-like value in the file (budgets, plant pace) is written at the base scenario's scale and grows
-with it.
+`include: [arm, ...]` applies other arms' overrides first. `scenario: FILE` (relative to this file,
+like `base`) runs the arm on that scenario file instead of `base`: an arm that is a shipped
+scenario names it rather than repeating its lines. `months`, `overrides` and `tailors` apply to it
+as to `base`, and the arm's own override lines (if any) go on top. An arm inherits the scenario
+file of the arms it includes; the files an arm gathers (its own and its includes') must be one and
+the same, so `include` may combine arms on one file or on `base` but not arms on different files
+(name a scenario file that combines them instead, as levers.yaml's `combined` does). Its resolved
+scenario is hashed like the base's, so a resume refuses it when it changed. A key is either an arm
+override or a factor, never both, and `run.seed` is neither: seeds come from `root_seed`.
+`tailors` scales each run after its arm's overrides and factor values
+(sim.core.scaling.scale_overrides), so every size-like value in the file (budgets, plant pace) is
+written at the base scenario's scale and grows with it.
 
 Designs. `grid`: the full factorial of the factors' `values` (the last factor varies fastest).
 `list`: point i takes the i-th value of every factor (equal lengths). `lhs`: `samples` points of a
@@ -50,8 +58,9 @@ workers or the order in which runs finish. Its results are therefore the same ho
 
 Validation. The file is checked with pydantic (unknown keys are errors) and every arm's overrides,
 every factor value (or range end) and the first design point under every arm are applied to the
-base scenario with sim.io.loading.with_overrides before anything runs or is written, so a typo in a
-key fails at once with one line naming the file, the key and what is allowed (exit status 2).
+base scenario (an arm's: its scenario file) with sim.io.loading.with_overrides before anything
+runs or is written, so a typo in a key or a missing file fails at once with one line naming the
+file, the key and what is allowed (exit status 2).
 A combination that only fails deeper in the design fails that run alone, recorded as an error.
 
 Running a plan, storing its runs and the command line are `sim.experiments.runner`'s.
@@ -90,6 +99,7 @@ from sim.io.loading import load_scenario, read_yaml_mapping, scenario_to_yaml, w
 DESIGNS = ("grid", "list", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
 INCLUDE = "include"  # the reserved arm key naming other arms whose overrides come first
+SCENARIO = "scenario"  # the reserved arm key naming a scenario file to run on instead of base
 DESIGN_STREAM = 0x5EED  # spawn key of the design's random stream (apart from the runs' seeds)
 NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 DOTTED = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$"
@@ -245,6 +255,21 @@ class SweepSpec(_Strict):
                     f"{name}|an arm is a mapping of dotted scenario keys to values, "
                     f"got {type(body).__name__}"
                 )
+            for key, value in (body or {}).items():
+                head = str(key).split(".", 1)[0]
+                if key == SCENARIO:
+                    if not isinstance(value, str) or not value.strip():
+                        raise ValueError(
+                            f"{name}.{key}|a scenario file, as a path relative to this sweep "
+                            f"file (like base), got {value!r}"
+                        )
+                elif key != INCLUDE and head not in Scenario.model_fields:
+                    allowed = ", ".join(Scenario.model_fields)
+                    raise ValueError(
+                        f"{name}.{key}|unknown key '{head}'; allowed: {SCENARIO} (a scenario file "
+                        f"to run on instead of base), {INCLUDE} (arms whose overrides come "
+                        f"first) or a dotted scenario key under {allowed}"
+                    )
         return {name: dict(body or {}) for name, body in v.items()}
 
 
@@ -286,7 +311,7 @@ class RunTask:
     replicate: int
     seed: int
     engine: str
-    base: Scenario
+    base: Scenario  # the arm's: the sweep's base, or the arm's `scenario:` file
     overrides: dict[str, Any]
     factors: dict[str, Any]
     keep_months: Any
@@ -306,7 +331,7 @@ class SweepPlan:
 
     path: Path
     spec: SweepSpec
-    base: Scenario  # with `months` applied
+    base: Scenario  # with `months` and `overrides` applied
     base_path: Path
     arms: dict[str, dict[str, Any]]  # name -> flat dotted overrides (includes applied)
     points: list[dict[str, Any]]  # point -> {factor key: value}
@@ -315,6 +340,21 @@ class SweepPlan:
     base_sha256: str = ""
     integer: dict[str, bool] = field(default_factory=dict)  # range factors: integer-valued?
     values: dict[str, list[Any]] = field(default_factory=dict)  # value factors, as validated
+    # arms on a scenario file of their own (`scenario:`, theirs or an included arm's): the file as
+    # written in the sweep file, and the sha256 of its resolved scenario (as base_sha256)
+    arm_scenarios: dict[str, str] = field(default_factory=dict)
+    arm_sha256: dict[str, str] = field(default_factory=dict)
+    # every arm's base: `base`, or its scenario file with `months` and `overrides` applied
+    arm_bases: dict[str, Scenario] = field(default_factory=dict)
+
+    def arm_base(self, arm: str) -> Scenario:
+        """The scenario an arm's overrides apply to: its `scenario:` file, or the sweep's base."""
+        return self.arm_bases.get(arm, self.base)
+
+    def arm_file(self, arm: str) -> Path:
+        """The scenario file an arm runs on."""
+        written = self.arm_scenarios.get(arm)
+        return self.base_path if written is None else self.path.parent / written
 
     @property
     def factor_keys(self) -> list[str]:
@@ -339,7 +379,7 @@ class SweepPlan:
                             replicate=r,
                             seed=seed,
                             engine=self.spec.engine,
-                            base=self.base,
+                            base=self.arm_base(arm),
                             overrides={**overrides, **values},
                             factors=dict(values),
                             keep_months=self.spec.keep_months,
@@ -349,9 +389,13 @@ class SweepPlan:
         return out
 
     def resolved(self) -> dict[str, Any]:
-        """The sweep as run: arms flattened, includes applied (for the manifest)."""
+        """The sweep as run: arms flattened, includes applied, each arm's scenario file named
+        (`scenario:`, as written) if it has one (for the manifest)."""
         out = self.spec.model_dump(mode="json", exclude_none=True)
-        out["arms"] = {a: dict(o) for a, o in self.arms.items()}
+        out["arms"] = {
+            a: ({SCENARIO: self.arm_scenarios[a]} if a in self.arm_scenarios else {}) | dict(o)
+            for a, o in self.arms.items()
+        }
         kind = self.spec.design.kind
         out["design"] = {
             k: v
@@ -406,14 +450,29 @@ def _overlap(a: str, b: str) -> bool:
     return a == b or a.startswith(f"{b}.") or b.startswith(f"{a}.")
 
 
-def _resolve_arms(raw: dict[str, dict[str, Any]], source: str) -> dict[str, dict[str, Any]]:
+def _resolve_arms(
+    raw: dict[str, dict[str, Any]], source: str, folder: Path
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Each arm's flat overrides (its includes' first), and the scenario file (as written) of
+    every arm that runs on one instead of base: its own `scenario:` or that of an arm it includes.
+    The files an arm gathers must all be the same file (SweepError otherwise)."""
     resolved: dict[str, dict[str, Any]] = {}
+    files: dict[str, str | None] = {}
 
     def resolve(name: str, stack: tuple[str, ...]) -> dict[str, Any]:
         if name in resolved:
             return resolved[name]
         body = dict(raw[name])
         include = body.pop(INCLUDE, [])
+        scenario: str | None = body.pop(SCENARIO, None)
+        owner = "this arm"
+        if scenario is not None and not (folder / scenario).is_file():
+            raise SweepError(
+                source,
+                f"arms.{name}.{SCENARIO}",
+                f"scenario file not found: {folder / scenario} (a path relative to this sweep "
+                "file, like base)",
+            )
         if isinstance(include, str):
             include = [include]
         if not isinstance(include, list) or not all(isinstance(i, str) for i in include):
@@ -429,14 +488,29 @@ def _resolve_arms(raw: dict[str, dict[str, Any]], source: str) -> dict[str, dict
                 chain = " -> ".join((*stack, name, other))
                 raise SweepError(source, f"arms.{name}.{INCLUDE}", f"include cycle: {chain}")
             out.update(resolve(other, (*stack, name)))
+            theirs = files[other]
+            if theirs is None:
+                continue
+            if scenario is None:
+                scenario, owner = theirs, f"arm '{other}'"
+            elif (folder / scenario).resolve() != (folder / theirs).resolve():
+                raise SweepError(
+                    source,
+                    f"arms.{name}.{INCLUDE}",
+                    f"arm '{other}' runs on {theirs} and {owner} on {scenario}; an arm runs on "
+                    "one scenario file, so it may include only arms on that file or on base "
+                    "(for a combination, name a scenario file that combines them with scenario:)",
+                )
         for key, value in _flatten(body).items():
             if not isinstance(key, str) or not key:
                 raise SweepError(source, f"arms.{name}", f"'{key}' is not a dotted scenario key")
             out[key] = value
         resolved[name] = out
+        files[name] = scenario
         return out
 
-    return {name: resolve(name, ()) for name in raw}
+    arms = {name: resolve(name, ()) for name in raw}
+    return arms, {name: f for name, f in files.items() if f is not None}
 
 
 _MISSING = object()
@@ -602,17 +676,32 @@ def load_sweep(path: str | Path) -> SweepPlan:
     base_path = path.parent / spec.base
     if not base_path.is_file():
         raise SweepError(source, "base", f"scenario file not found: {base_path}")
-    base = load_scenario(base_path)
-    if spec.months is not None:
-        base = with_overrides(base, {"run.months": spec.months})
-    if spec.overrides:
-        common = _flatten(spec.overrides)
-        if any(_overlap(k, "run.seed") for k in common):
-            raise SweepError(
-                source, "overrides", "run.seed is set per run from root_seed; remove it"
-            )
-        base = _try(base, common, source, "overrides", "base + overrides")
-    arms = _resolve_arms(spec.arms, source)
+    common = _flatten(spec.overrides)
+    if any(_overlap(k, "run.seed") for k in common):
+        raise SweepError(source, "overrides", "run.seed is set per run from root_seed; remove it")
+
+    def prepared(file: Path, what: str) -> Scenario:
+        """A scenario file with `months` and the common `overrides` applied."""
+        scenario = load_scenario(file)
+        if spec.months is not None:
+            scenario = with_overrides(scenario, {"run.months": spec.months})
+        if common:
+            scenario = _try(scenario, common, source, "overrides", f"{what} + overrides")
+        return scenario
+
+    base = prepared(base_path, "base")
+    arms, arm_scenarios = _resolve_arms(spec.arms, source, path.parent)
+    loaded: dict[Path, Scenario] = {}  # arms on one file share its scenario
+    arm_bases: dict[str, Scenario] = {}
+    for name in arms:
+        written = arm_scenarios.get(name)
+        if written is None:
+            arm_bases[name] = base
+            continue
+        file = (path.parent / written).resolve()
+        if file not in loaded:
+            loaded[file] = prepared(path.parent / written, written)
+        arm_bases[name] = loaded[file]
 
     for name, overrides in arms.items():
         for key in overrides:
@@ -642,10 +731,11 @@ def load_sweep(path: str | Path) -> SweepPlan:
                     source, "tailors", f"sets the size that factors.{i} ({f.key}) varies; keep one"
                 )
 
-    # every key and value against the base, before any run
+    # every key and value against the base (an arm's: its scenario file), before any run
     horizons: dict[str, int] = {}
     for name, overrides in arms.items():
-        sc = _try(base, overrides, source, f"arms.{name}", f"base + arm '{name}'")
+        on = arm_scenarios.get(name, "base")
+        sc = _try(arm_bases[name], overrides, source, f"arms.{name}", f"{on} + arm '{name}'")
         horizons[name] = sc.run.months
         arms[name] = _canonical(sc, overrides)
     base_dump = base.model_dump(mode="json")
@@ -672,7 +762,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
         raise SweepError(source, "design", "the design has no points")
     for name, overrides in arms.items():
         first = _try(
-            base,
+            arm_bases[name],
             {**overrides, **points[0]},
             source,
             "design",
@@ -706,6 +796,9 @@ def load_sweep(path: str | Path) -> SweepPlan:
         base_sha256=sha256_text(base_yaml),
         integer=integer,
         values=values,
+        arm_scenarios=arm_scenarios,
+        arm_sha256={n: sha256_text(scenario_to_yaml(arm_bases[n])) for n in arm_scenarios},
+        arm_bases=arm_bases,
     )
 
 

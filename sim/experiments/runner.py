@@ -42,6 +42,7 @@ from sim.experiments.plan import (
     salib_problem,
 )
 from sim.experiments.store import (
+    ARM_COPIES,
     BASE_COPY,
     POINTS,
     SWEEP_COPY,
@@ -205,6 +206,8 @@ def _manifest(plan: SweepPlan) -> dict[str, Any]:
         "sweep_sha256": plan.sweep_sha256,
         "base_file": str(plan.base_path.resolve()),
         "base_sha256": plan.base_sha256,
+        "arm_files": _arm_files(plan),
+        "arm_sha256": dict(plan.arm_sha256),
         "engine": plan.spec.engine,
         "root_seed": plan.spec.root_seed,
         "replicates": plan.spec.replicates,
@@ -221,6 +224,11 @@ def _manifest(plan: SweepPlan) -> dict[str, Any]:
         "sessions": [],
         "sweep": plan.resolved(),
     }
+
+
+def _arm_files(plan: SweepPlan) -> dict[str, str]:
+    """The scenario file of every arm that runs on one of its own (`scenario:`), resolved."""
+    return {arm: str(plan.arm_file(arm).resolve()) for arm in plan.arm_scenarios}
 
 
 @dataclass
@@ -260,12 +268,14 @@ def sweep_outcome(
     plan = load_sweep(path)
     root = Path(out) if out is not None else Path("results") / plan.spec.name
     store = SweepStore(root)
-    mode = store.check_can_write(str(plan.path), plan.sweep_sha256, plan.base_sha256, restart)
+    inputs = (str(plan.path), plan.sweep_sha256, plan.base_sha256)
+    arm_files = _arm_files(plan)
+    mode = store.check_can_write(*inputs, restart, plan.arm_sha256, arm_files)
     tasks = plan.tasks()
 
     with open_executor(workers, scheduler) as executor, store.lock():
         # checked again under the lock: another process may have started meanwhile
-        mode = store.check_can_write(str(plan.path), plan.sweep_sha256, plan.base_sha256, restart)
+        mode = store.check_can_write(*inputs, restart, plan.arm_sha256, arm_files)
         if mode == "restart":
             store.clear()
             mode = "new"
@@ -276,6 +286,10 @@ def sweep_outcome(
         if mode == "new":
             atomic_write_text(root / SWEEP_COPY, plan.path.read_text(encoding="utf-8"))
             atomic_write_text(root / BASE_COPY, scenario_to_yaml(plan.base))
+            for arm in plan.arm_scenarios:
+                (root / ARM_COPIES).mkdir(exist_ok=True)
+                text = scenario_to_yaml(plan.arm_base(arm))
+                atomic_write_text(root / ARM_COPIES / f"{arm}.yaml", text)
             table = plan.points_table()
             atomic_write(root / POINTS, lambda p: table.to_parquet(p, index=False))
         store.restore_records()
@@ -336,5 +350,3 @@ def sweep_outcome(
         session.update(finished=_now(), ok=counts["ok"], failed=counts["failed"])
         store.write_manifest(manifest)
     return SweepOutcome(root, len(tasks), skipped, counts["ok"], counts["failed"])
-
-

@@ -333,10 +333,10 @@ def _check_request(plan: Any, outcomes: Sequence[str], month: int | None) -> Non
             f"design '{kind}' cannot be analysed for sensitivity; allowed: sobol (Saltelli: first "
             "and total order indices) or morris (elementary effects), with factor ranges",
         )
-    arms = {name: with_overrides(plan.base, ov) for name, ov in plan.arms.items()}
+    arms = {name: with_overrides(plan.arm_base(name), ov) for name, ov in plan.arms.items()}
     known: set[str] | None = None
     for sc in arms.values():
-        cols = set(columns(build_chain(sc), build_county(sc))) - {"month"}
+        cols = set(columns(build_chain(sc), build_county(sc), sc.lever_names())) - {"month"}
         known = cols if known is None else known & cols
     known = known or set()
     if not outcomes:

@@ -2,11 +2,13 @@
 
 Layout of `results/NAME/`:
 
-- `manifest.yaml`: sweep file sha256, resolved base scenario sha256, git commit, package versions,
-  root seed, engine, number of points and runs, the resolved sweep, and one entry per session
-  (started, finished, executor, commit, runs ok and failed).
+- `manifest.yaml`: sweep file sha256, resolved base scenario sha256 (and, for arms on a scenario
+  file of their own, `arm_files` and `arm_sha256`: each file and its resolved scenario's sha256),
+  git commit, package versions, root seed, engine, number of points and runs, the resolved sweep,
+  and one entry per session (started, finished, executor, commit, runs ok and failed).
 - `sweep.yaml`: the sweep file as given; `base_scenario.yaml`: the resolved base scenario (every
-  default spelled out, `months` applied).
+  default spelled out, `months` and `overrides` applied); `arm_scenarios/<arm>.yaml`: the same for
+  each arm on a scenario file of its own.
 - `points.parquet`: the design, one row per point: its factor values (one column per dotted key)
   and, for sampled designs, its unit-cube coordinates (`unit:KEY`).
 - `runs/<run>.parquet`: one finished run: its kept timeseries with columns run, point, arm,
@@ -47,6 +49,7 @@ RUNS_TABLE = "runs.parquet"
 POINTS = "points.parquet"
 SWEEP_COPY = "sweep.yaml"
 BASE_COPY = "base_scenario.yaml"
+ARM_COPIES = "arm_scenarios"
 LOCK = ".lock"
 META_KEY = b"clustersim.run"
 OURS = (MANIFEST, RUNS_TABLE, POINTS, SWEEP_COPY, BASE_COPY, LOCK)
@@ -99,11 +102,21 @@ class SweepStore:
         text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
         atomic_write_text(self.root / MANIFEST, text)
 
-    def check_can_write(self, sweep_file: str, sweep_sha: str, base_sha: str, restart: bool) -> str:
+    def check_can_write(
+        self,
+        sweep_file: str,
+        sweep_sha: str,
+        base_sha: str,
+        restart: bool,
+        arm_sha: dict[str, str] | None = None,
+        arm_files: dict[str, str] | None = None,
+    ) -> str:
         """Whether this folder may take the sweep: 'new', 'resume' or 'restart'. Reads only.
 
         Refuses (SweepError) a folder that holds something else than a sweep, and a sweep whose
-        file or base scenario changed since the folder was started, unless `restart`.
+        file, base scenario or arms' scenario files (`arm_sha`: arm -> sha256 of its resolved
+        scenario, for arms on a file of their own; `arm_files`: arm -> file, for the message)
+        changed since the folder was started, unless `restart`.
         """
         if not self.root.exists():
             return "new"
@@ -136,11 +149,21 @@ class SweepStore:
                 f"the base scenario changed since the sweep in {self.root} was started; rerun "
                 "with --restart to discard its runs, or write to another --out",
             )
+        then, now = manifest.get("arm_sha256") or {}, arm_sha or {}
+        for arm in sorted(set(then) | set(now)):
+            if then.get(arm) != now.get(arm):
+                file = (arm_files or {}).get(arm) or (manifest.get("arm_files") or {}).get(arm)
+                raise SweepError(
+                    str(file or sweep_file),
+                    "",
+                    f"the scenario of arm '{arm}' changed since the sweep in {self.root} was "
+                    "started; rerun with --restart to discard its runs, or write to another --out",
+                )
         return "resume"
 
     def clear(self) -> None:
         """Delete what a sweep wrote here (and only that): for --restart."""
-        for name in (RUNS_DIR, RECORDS_DIR):
+        for name in (RUNS_DIR, RECORDS_DIR, ARM_COPIES):
             shutil.rmtree(self.root / name, ignore_errors=True)
         for name in OURS:
             if name != LOCK:

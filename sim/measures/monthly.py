@@ -14,6 +14,7 @@ round-off), with `monthly_measures` on a `Snapshot` of the vector engine as the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,13 +22,11 @@ import numpy as np
 
 from sim.core.chain import ValueChain
 from sim.core.codes import ORIGINS, STATUSES
-from sim.core.government import LEVERS
 from sim.core.space import County
 from sim.measures import indices as metrics
 
 if TYPE_CHECKING:
     from sim.core.world import World
-
 
 
 @dataclass
@@ -50,8 +49,8 @@ class Snapshot:
     deaths: np.ndarray
 
 
-def columns(chain: ValueChain, county: County) -> list[str]:
-    """All timeseries columns, in order."""
+def columns(chain: ValueChain, county: County, levers: Sequence[str]) -> list[str]:
+    """All timeseries columns, in order (`levers`: the scenario's lever names, in order)."""
     cols = ["month", "firms", *[f"firms_{s}" for s in chain.stages]]
     cols += [f"firms_zone_{z}" for z in county.zone_names]
     cols += [f"firms_{s}_in_{z}" for s in chain.stages for z in county.zone_names]
@@ -63,7 +62,7 @@ def columns(chain: ValueChain, county: County) -> list[str]:
         f"lq_{z}" for z, k in zip(county.zone_names, county.zone_kinds, strict=True) if k != "other"
     ]
     cols += ["chain_completeness", "local_sourcing_ratio", "plant_free_m2", "plant_rent_collected"]
-    cols += [f"cost_{lever}" for lever in LEVERS] + [
+    cols += [f"cost_{lever}" for lever in levers] + [
         "cost_total",
         "jobs_per_million_yuan",
         "taken_off",
@@ -123,8 +122,8 @@ def monthly_measures(snap: Snapshot, world: World, initial_employment: float) ->
     row["plant_free_m2"] = float(world.plant.sum())
     row["plant_rent_collected"] = gov.plant_rent_collected
 
-    for lever in LEVERS:
-        row[f"cost_{lever}"] = gov.spent[lever]
+    for lever in gov.levers:
+        row[f"cost_{lever.name}"] = lever.spent
     row["cost_total"] = gov.total_spent
     jobs = employment - initial_employment
     row["jobs_per_million_yuan"] = (
@@ -288,8 +287,9 @@ class MonthLog:
         out["local_sourcing_ratio"] = np.where(total == 0, np.nan, ratio)
         out["plant_free_m2"] = d["plant_free"].astype(float)
         out["plant_rent_collected"] = d["plant_rent"].astype(float)
-        spent = d["spent"].reshape(T, len(LEVERS)).astype(float)
-        for i, lever in enumerate(LEVERS):
+        names = world.gov.names
+        spent = d["spent"].reshape(T, len(names)).astype(float)
+        for i, lever in enumerate(names):
             out[f"cost_{lever}"] = spent[:, i]
         cost_total = spent.sum(axis=1)
         out["cost_total"] = cost_total

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
+from sim.core.levers import LEVER_TYPES, lever_sections
 from sim.core.scenario import Scenario
 from sim.engines.mesa.model import ClusterModel
 from sim.io.loading import load_scenario, with_overrides
@@ -34,11 +35,8 @@ from sim.viz.style import style
 
 SCENARIO_ENV = "CLUSTERSIM_SCENARIO"
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
-LEVER_BUDGET_KEYS = {
-    "levers.financing.budget": "financing",
-    "levers.burden.budget": "burden",
-    "levers.plant_supply.budget": "plant_supply",
-}
+# a lever budget's slider at 0 switches the lever off
+LEVER_BUDGET_KEYS = {f"levers.{name}.budget": name for name in LEVER_TYPES}
 
 
 @dataclass(frozen=True)
@@ -276,11 +274,9 @@ def FiscalReadout(model: DashboardModel):
     Mermaid from a CDN."""
     update_counter.get()
     c = model.current
-    levers = model.spec.levers
     rows = [
-        ("financing", "cost_financing", levers.financing),
-        ("burden", "cost_burden", levers.burden),
-        ("plant supply", "cost_plant_supply", levers.plant_supply),
+        (name.replace("_", " "), f"cost_{name}", lever)
+        for name, lever in lever_sections(model.spec.levers)
     ]
     cells = "".join(
         f"<tr><td>{label}</td><td class='num'>{_million(c[key])}</td>"

@@ -16,6 +16,7 @@ from mesa.discrete_space import FixedAgent
 
 from sim.core import rules
 from sim.core.codes import AWAY, EMPLOYED_HOME, UNEMPLOYED_HOME
+from sim.core.levers import PlantSupply
 
 if TYPE_CHECKING:
     from sim.engines.mesa.model import ClusterModel
@@ -125,7 +126,7 @@ class Firm(FixedAgent):
         self.output = 0.0
         self.profit = 0.0
         self.loss_streak = 0
-        self.requests = np.zeros(3)  # support asked of each lever this month
+        self.requests = np.zeros(len(model.gov.support))  # support asked of each paying lever
         self.costs = 0.0
         self.plant_rent_due = 0.0
 
@@ -199,7 +200,10 @@ class Firm(FixedAgent):
         """Profit after supports actually granted; capital, debt and loss streak update."""
         m = self.model
         support = float(self.requests @ granted_share)
-        m.gov.plant_rent_collected += self.plant_rent_due - self.requests[2] * granted_share[2]
+        plant = PlantSupply.support_row  # the plant lever's discount is rent the county forgoes
+        m.gov.plant_rent_collected += (
+            self.plant_rent_due - self.requests[plant] * granted_share[plant]
+        )
         self.profit = self.output - self.costs + support
         self.margin = self.profit / self.output if self.output > 0 else 0.0
         self.capital += self.profit

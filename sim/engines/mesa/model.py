@@ -30,7 +30,6 @@ from sim.core.codes import (
     RETURNEE,
     UNEMPLOYED_HOME,
 )
-from sim.core.government import LEVERS
 from sim.core.population import draw_firms, draw_tailors
 from sim.core.scenario import Scenario
 from sim.core.streams import spawn_streams
@@ -80,7 +79,8 @@ class ClusterModel(Model):
         self.initial_employment = float(self.firms.agg("workers", sum)) if len(self.firms) else 0.0
         self.datacollector = DataCollector(
             model_reporters={
-                c: (lambda m, c=c: m.current[c]) for c in columns(self.chain, self.county)
+                c: (lambda m, c=c: m.current[c])
+                for c in columns(self.chain, self.county, self.gov.names)
             }
         )
         self.world.environment(self.month, self.env, self.streams.production)
@@ -204,9 +204,8 @@ class ClusterModel(Model):
     def _remove_firm(self, firm: Firm) -> None:
         """Exit: workers and owner go back to the job market, plant space back to the stock,
         and a guaranteed share of the firm's debt is repaid by the financing lever."""
-        if firm.debt > 0 and self.gov.eligible("financing", self.month, firm.zone):
-            share = self.spec.levers.financing.guarantee_share
-            self.gov.grant("financing", share * firm.debt, self.month)
+        if self.gov.exit_cover_zones(self.month)[firm.zone]:
+            self.gov.pay_exit_debt(firm.debt, self.month)
         for t in list(firm.staff):
             self.set_status(t, UNEMPLOYED_HOME)
         self.local_pool += firm.locals
@@ -241,7 +240,7 @@ class ClusterModel(Model):
             self.phase_seconds[phase] += time.perf_counter() - t0
 
     def _phase_levers(self) -> None:
-        self.world.construct_plants(self.month)
+        self.world.start_month(self.month)
         self.env.active_levers = self.gov.active_count(self.month)
 
     def _phase_migration(self) -> None:
@@ -367,12 +366,10 @@ class ClusterModel(Model):
     def _phase_accounts(self) -> None:
         """Government, second half: grant lever support within budgets; firms settle."""
         firms = self.firms
-        requested = np.zeros(3)
+        requested = np.zeros(len(self.gov.support))
         for f in firms:
             requested += f.requests
-        share = np.array(
-            [self.gov.grant(n, requested[i], self.month) for i, n in enumerate(LEVERS)]
-        )
+        share = self.gov.grant_support(requested, self.month)
         firms.do("settle", share)
         out = np.zeros(self.chain.n)
         profit = np.zeros(self.chain.n)

@@ -44,6 +44,7 @@ COMPILED = (
     "firm_output",
     "entry_productivity",
     "exit_hazard",
+    "firm_support",
     "firm_accounts",
     "hiring_target",
 )
@@ -87,14 +88,16 @@ def _fields(section: BaseModel) -> list[tuple[str, Any, Any]]:
     return out
 
 
-def record(section: BaseModel) -> np.ndarray:
+def record(section: BaseModel, only: tuple[str, ...] | None = None) -> np.ndarray:
     """A scenario section as a one-element structured array (nested sections become nested
     records). A kernel takes the array (numba types it from its dtype, in well under a
     microsecond, where a named tuple of the same fields costs tens) and hands `array[0]` to the
     rules, which read it with the attribute access they use on the pydantic section. Fields no
-    compiled rule can read (strings, dicts) are left out, so that a rule reading one fails to
-    compile instead of running with a wrong value."""
+    compiled rule can read (strings, dicts), and with `only` the fields not named, are left
+    out, so that a rule reading one fails to compile instead of running with a wrong value."""
     fields = _fields(section)
+    if only is not None:  # e.g. the levers that pay firms, whatever other levers a scenario has
+        fields = [f for f in fields if f[0] in only]
     out = np.zeros(1, dtype=np.dtype([(k, d) for k, d, _ in fields]))
     out[0] = tuple(v for *_, v in fields)
     return out

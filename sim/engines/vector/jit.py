@@ -24,6 +24,7 @@ _COMPILED_MODULES = (
     "engines/vector/jit.py",
     "core/codes.py",  # the status and origin codes, constants in the kernels
     "core/rules.py",
+    "core/levers.py",
     "engines/vector/bundles.py",  # the bundles' fields, types of the kernels' arguments
     "engines/vector/soa.py",
     "engines/vector/compiled_rules.py",

@@ -34,7 +34,7 @@ import pandas as pd
 
 from sim.core import rules
 from sim.core.codes import AWAY, FIRM_COLUMNS, INCUMBENT, ORIGINS, PHASES, UNEMPLOYED_HOME
-from sim.core.government import LEVERS
+from sim.core.levers import SUPPORT_ROWS
 from sim.core.population import draw_firms, draw_tailors
 from sim.core.scenario import Scenario
 from sim.core.streams import spawn_streams
@@ -142,7 +142,9 @@ class VectorModel:
         self._counts_flat = world.counts.reshape(-1)
         self._cell_plant = math.exp(b.location.cell_plant)
         self._b_rec = compiled_rules.record(b)
-        self._lv_rec = compiled_rules.record(scenario.levers)
+        # what `levers.firm_support` reads: the sections of the levers that pay firms, so that a
+        # scenario with other levers too (a placebo) runs the same compiled kernels
+        self._lv_rec = compiled_rules.record(scenario.levers, only=SUPPORT_ROWS)
         self._zones = np.arange(county.n_zones)
         # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k], the
         # agglomeration unit folded in. This is an engine copy of rules.cell_weights (with the
@@ -330,7 +332,7 @@ class VectorModel:
             self._settle_all()
 
     def _phase_levers(self) -> None:
-        self.world.construct_plants(self.month)
+        self.world.start_month(self.month)
         self.env.active_levers = self.gov.active_count(self.month)
         # no lever changes state between here and the end of location choice (investment)
         self._zone_policy = self.gov.zone_policy(self.month)
@@ -463,9 +465,12 @@ class VectorModel:
         `kernels.settle_accounts`; stage margins and local supply for next month."""
         accounts = self._accounts
         month, gov = self.month, self.gov
-        s_fin = gov.grant("financing", float(accounts.financing_request.sum()), month)
-        s_bur = gov.grant("burden", float(accounts.burden_request.sum()), month)
-        s_pla = gov.grant("plant_supply", float(accounts.plant_request.sum()), month)
+        requested = [
+            float(accounts.financing_request.sum()),
+            float(accounts.burden_request.sum()),
+            float(accounts.plant_request.sum()),
+        ]  # in the order of SUPPORT_ROWS
+        s_fin, s_bur, s_pla = gov.grant_support(requested, month)
         out_stage, profit_stage, rent = kernels.settle_accounts(
             self._alive(), accounts, s_fin, s_bur, s_pla,
             self.spec.behaviour.production.amortization, self.firms.bundle(), self.chain.n,
@@ -478,16 +483,13 @@ class VectorModel:
         if not self.spec.behaviour.exit.enabled:
             return
         a = self._alive()
-        guarantees = self.gov.active("financing", self.month)
+        cover_zones = self.gov.exit_cover_zones(self.month)
         released, freed_locals, owed = kernels.exit_firms(
             a, self.streams.exit.random(a.size), self._b_rec,
-            self.gov.eligible_zones["financing"], guarantees, self.month, self.month % _WRAP,
+            cover_zones, bool(cover_zones.any()), self.month, self.month % _WRAP,
             self._tailors, self.firms.bundle(), self._grid, self.deaths,
         )  # fmt: skip
-        if owed > 0:
-            self.gov.grant(
-                "financing", self.spec.levers.financing.guarantee_share * owed, self.month
-            )
+        self.gov.pay_exit_debt(owed, self.month)
         if released.size or freed_locals:
             self._jobless = np.concatenate([self._jobless, released])
             self.local_pool += freed_locals
@@ -527,7 +529,7 @@ class VectorModel:
             deaths=self.deaths,
             plant_free=float(world.plant.sum()),
             plant_rent=gov.plant_rent_collected,
-            spent=[gov.spent[name] for name in LEVERS],
+            spent=[lever.spent for lever in gov.levers],
             takeoff_ready=world.takeoff_ready(self.month),
         )
 
@@ -536,7 +538,7 @@ class VectorModel:
         """The last month's row of the timeseries (computed on first access)."""
         if self._row is None or self._row[0] != len(self.log):
             cols = self.log.frame(self.world, self.initial_employment, last=True)
-            row = {k: cols[k][0].item() for k in columns(self.chain, self.county)}
+            row = {k: cols[k][0].item() for k in columns(self.chain, self.county, self.gov.names)}
             self._row = (len(self.log), row)
         return self._row[1]
 
@@ -569,7 +571,7 @@ class VectorModel:
         if self._frame is None or self._frame[0] != len(self.log):
             t0 = time.perf_counter()
             cols = self.log.frame(self.world, self.initial_employment)
-            frame = pd.DataFrame(cols, columns=columns(self.chain, self.county))
+            frame = pd.DataFrame(cols, columns=columns(self.chain, self.county, self.gov.names))
             self.phase_seconds["measures"] += time.perf_counter() - t0
             self._frame = (len(self.log), frame)
         return self._frame[1].copy()

@@ -1,0 +1,232 @@
+"""The county's levers, one class each: when and where a lever acts, what it changes, what it asks
+of its budget and what it has cost.
+
+A lever's schema section (`sim.core.scenario`, under `levers:`) holds its parameters; its class
+here holds its behaviour. Everything a lever does goes through the hooks of `Lever`, which the
+engines and the world call for every lever alike, so an engine never names a lever:
+
+- `start_month`: what the government does itself at the start of a month (the plant lever
+  builds standard plants);
+- `founder_credit`, `firm_leverage`: the credit terms it sets for founders and firms;
+- `support_row`: the row of `firm_support` (the support a firm asks of each lever, compiled
+  for the vector engine with the rules) whose requests it pays, pro rata within its budget;
+- `covers_exit_debt` and `pay_exit_debt`: a share of the debt firms leave behind at exit;
+- `salient`: whether tailors and investors see it as an active lever (publicity, one point of
+  policy salience each; `sim.core.rules.return_probability`, `investor_arrival_rate`,
+  `zone_weights`).
+
+Adding a lever means one subclass here (or anywhere: `register_lever`) and its schema section;
+tests/test_placebo_lever.py defines a placebo outside the core and runs it on both engines.
+Every lever spends only through `grant`, which never pays beyond its budget; a lever whose
+budget is spent stops for good (docs/model.md, "Government").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.core.scenario import (
+    BurdenLever,
+    FinancingLever,
+    LeversSpec,
+    LeverWindow,
+    PlantLever,
+    ProductionSpec,
+    TaxSpec,
+)
+from sim.core.space import County
+
+if TYPE_CHECKING:
+    from sim.core.world import World
+
+Float = np.ndarray | float
+
+
+class Lever:
+    """One lever of the county's policy: its window, eligible zones, budget and spending.
+
+    Subclasses set `name` (its section under `levers:`), `spec_type` (the schema of that
+    section) and override the hooks for what the lever changes; the defaults change nothing.
+    """
+
+    name: ClassVar[str]
+    spec_type: ClassVar[type[LeverWindow]] = LeverWindow
+    support_row: ClassVar[int | None] = None  # its row of `firm_support`'s requests, if any
+    covers_exit_debt: ClassVar[bool] = False
+    salient: ClassVar[bool] = True
+    # fields that are sizes of the county, multiplied when a scenario is scaled (sim.core.scaling)
+    scaled_fields: ClassVar[tuple[str, ...]] = ("budget",)
+
+    def __init__(self, spec: LeverWindow, county: County) -> None:
+        self.spec = spec
+        self.eligible_zones = county.zone_mask(spec.zones)  # bool per zone
+        self.spent = 0.0
+        self.exhausted = False
+
+    # ------------------------------------------------------------------ window and budget
+    def active(self, month: int) -> bool:
+        """A lever acts in months start..end inclusive, while it has budget left."""
+        s = self.spec
+        return s.enabled and s.start <= month <= s.end and not self.exhausted
+
+    def eligible(self, month: int, zone: int) -> bool:
+        """Whether the lever acts this month on a firm or founder in `zone`."""
+        return self.active(month) and bool(self.eligible_zones[zone])
+
+    def acting_zones(self, month: int) -> np.ndarray:
+        """Per zone, whether the lever acts there this month (bool)."""
+        return self.eligible_zones & self.active(month)
+
+    def remaining(self) -> float:
+        return max(0.0, self.spec.budget - self.spent)
+
+    def grant(self, requested: float, month: int) -> float:
+        """Pay up to `requested` from the budget; return the share paid (0..1).
+
+        Requests are scaled pro rata when the budget cannot cover them all, and the lever is
+        marked exhausted once nothing is left.
+        """
+        if requested <= 0 or not self.active(month):
+            return 0.0
+        left = self.remaining()
+        share = 1.0 if requested <= left else left / requested
+        self.spent = min(self.spec.budget, self.spent + requested * share)
+        if self.remaining() <= 1e-9 * max(1.0, self.spec.budget):
+            self.exhausted = True
+        return share
+
+    # ------------------------------------------------------------------ what a lever changes
+    def start_month(self, world: World, month: int) -> None:
+        """What the government does itself this month (before tailors and firms act)."""
+
+    def founder_credit(self, cap: Float, leverage: Float, month: int, zone) -> tuple[Float, Float]:
+        """Founders' (credit cap, leverage) in `zone` (scalar or array) after this lever."""
+        return cap, leverage
+
+    def firm_leverage(self, leverage: Float, month: int, zone) -> Float:
+        """Firms' debt allowed per yuan of net worth in `zone` after this lever."""
+        return leverage
+
+    def pay_exit_debt(self, debt: float, month: int) -> None:
+        """Pay this lever's share of `debt`, the debt of firms that exited this month where it
+        acts (only levers with `covers_exit_debt`)."""
+
+
+class Financing(Lever):
+    """Credit access and cost: guarantee loans to founders and firms, interest subsidies, and a
+    guarantee fund that repays a share of a failed firm's debt."""
+
+    name = "financing"
+    spec_type = FinancingLever
+    support_row = 0
+    covers_exit_debt = True
+    spec: FinancingLever
+
+    def founder_credit(self, cap, leverage, month, zone):
+        on = self.active(month) & self.eligible_zones[zone]
+        cap = np.where(on, np.maximum(cap, self.spec.founder_credit_cap), cap)
+        leverage = np.where(on, np.maximum(leverage, self.spec.founder_credit_leverage), leverage)
+        return cap, leverage
+
+    def firm_leverage(self, leverage, month, zone):
+        on = self.active(month) & self.eligible_zones[zone]
+        return np.where(on, np.maximum(leverage, self.spec.firm_credit_leverage), leverage)
+
+    def pay_exit_debt(self, debt: float, month: int) -> None:
+        if debt > 0:
+            self.grant(self.spec.guarantee_share * debt, month)
+
+
+class BurdenReduction(Lever):
+    """Tax and fee cuts and rent relief for young firms."""
+
+    name = "burden"
+    spec_type = BurdenLever
+    support_row = 1
+
+
+class PlantSupply(Lever):
+    """Standardized factory floor space built by the county and let cheaply."""
+
+    name = "plant_supply"
+    spec_type = PlantLever
+    support_row = 2
+    scaled_fields = ("budget", "m2_per_month")
+    spec: PlantLever
+
+    def start_month(self, world: World, month: int) -> None:
+        """Build standard plants while the lever acts, spread over its eligible zones by area,
+        within its budget."""
+        s = self.spec
+        if not self.active(month) or s.construction_cost_per_m2 <= 0:
+            return
+        share = self.grant(s.m2_per_month * s.construction_cost_per_m2, month)
+        area = world.county.area * self.eligible_zones
+        if area.sum() > 0 and share > 0:
+            world.build_plant(s.m2_per_month * share * area / area.sum())
+
+
+# the levers a scenario can hold, by their section under `levers:`
+LEVER_TYPES: dict[str, type[Lever]] = {
+    cls.name: cls for cls in (Financing, BurdenReduction, PlantSupply)
+}
+# the rows of `firm_support`, in order: the levers that pay towards firms' costs
+SUPPORT_ROWS = ("financing", "burden", "plant_supply")
+
+
+def register_lever(cls: type[Lever]) -> type[Lever]:
+    """Make a lever class known by its `name` (a class decorator); its schema section must be a
+    field of the scenario's `levers` of type `cls.spec_type`. A lever defined outside this module
+    cannot pay firms (`support_row` must be None): `firm_support` is compiled with the rules."""
+    if cls.support_row is not None and SUPPORT_ROWS[cls.support_row] != cls.name:
+        raise ValueError(f"lever {cls.name!r}: support_row {cls.support_row} is not its row")
+    LEVER_TYPES[cls.name] = cls
+    return cls
+
+
+def lever_sections(levers: LeversSpec) -> list[tuple[str, LeverWindow]]:
+    """(name, section) of every lever a scenario's `levers` holds, in schema order."""
+    return [(name, getattr(levers, name)) for name in type(levers).model_fields]
+
+
+def firm_support(
+    output: Float,
+    wages: Float,
+    rent_market: Float,
+    rent_plant: Float,
+    debt: Float,
+    plant_months: Float,
+    firm_age: Float,
+    lever_on: np.ndarray,
+    taxes: TaxSpec,
+    production: ProductionSpec,
+    lv: LeversSpec,
+) -> tuple[Float, Float, Float]:
+    """What each lever that pays firms would pay towards a firm's costs this month, before its
+    budget (rows `SUPPORT_ROWS`; `lever_on` holds whether each acts in the firm's zone):
+
+    - financing: the interest subsidy, `rate_subsidy` (at most the loan rate) a year on debt;
+    - burden: for firms younger than `max_firm_age_months`, the cut in output taxes and fees
+      and in employer social insurance (each at most the rate itself), and `rent_relief` of
+      the rent left after the plant discount;
+    - plant supply: `rent_discount` of the plant rent, for `rent_discount_months` after moving
+      in.
+
+    Called by `sim.core.rules.firm_accounts`; compiled with it for the vector engine."""
+    fin_on, burden_on, plant_on = lever_on[0], lever_on[1], lever_on[2]
+    req_fin = fin_on * min(lv.financing.rate_subsidy, production.loan_rate) / 12.0 * debt
+    in_window = np.asarray(plant_months) < lv.plant_supply.rent_discount_months
+    req_plant = plant_on * in_window * lv.plant_supply.rent_discount * rent_plant
+    young = np.asarray(firm_age) < lv.burden.max_firm_age_months
+    req_burden = (
+        burden_on
+        * young
+        * (
+            min(lv.burden.output_tax_cut, taxes.output_tax) * output
+            + min(lv.burden.social_insurance_cut, taxes.social_insurance) * wages
+            + lv.burden.rent_relief * (rent_market + rent_plant - req_plant)
+        )
+    )
+    return req_fin, req_burden, req_plant
