@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from sim.engines.vector import entry_kernels, kernels
-from sim.engines.vector.bundles import Tailors
+from sim.engines.vector.bundles import FirmsLabour, Tailors
 from sim.engines.vector.soa import FIRM_FIELDS, Table
 from sim.measures import indices as metrics
 
@@ -106,7 +106,7 @@ def market(seekers: int, seed: int, pool: int = 0):
     jobless = np.arange(n, dtype=np.int64)
     u = np.random.default_rng(seed).random(64)
     left, pool_after, n_seekers, vacancies = kernels.labour_market(
-        alive, target, u, table.bundle(), 30.0, people, jobless, pool, 0
+        alive, target, u, table.bundle(FirmsLabour), 30.0, people, jobless, pool, 0
     )
     f = table
     return dict(left=left, pool=pool_after, seekers=n_seekers, vacancies=vacancies,

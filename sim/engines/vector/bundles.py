@@ -1,11 +1,14 @@
 """The vector engine's state as named bundles: what a compiled kernel reads and writes.
 
 A kernel takes a few bundles (named tuples of arrays, which numba types by their fields and reads
-by name) instead of dozens of positional arrays. The firms are `sim.engines.vector.soa.Firms`
-(the columns of the firm `Table`); the rest is here. Each bundle holds the engine's own arrays,
-not copies: a kernel that writes `tailors.status[t]` writes `VectorModel.status`. `Tailors` and
-`Grid` are built once per model, `Location` each time the location submodel runs (the zone policy
-changes by month); `Accounts` and `MonthTotals` are what kernels return.
+by name) instead of dozens of positional arrays. Each bundle holds the engine's own arrays, not
+copies: a kernel that writes `tailors.status[t]` writes `VectorModel.status`. The firms come as
+the columns of the firm `Table` a phase touches (`Table.bundle(FirmsLabour)` and so on: numba
+types and unboxes every field of a bundle on each call, about 0.2 microseconds a field, so a
+kernel is not handed the columns it never reads). `Tailors` and `Grid` are built once per model,
+`Location` once a month (the zone policy changes by month); `Accounts` and `MonthTotals` are what
+kernels return. A kernel reads each field it uses into a local name once, before its loops (a
+field read inside a loop costs a reference count each time).
 """
 
 from __future__ import annotations
@@ -31,6 +34,98 @@ class Tailors(NamedTuple):
     attachment: np.ndarray  # float32
     home_count: np.ndarray  # int64 by village: tailors at home
     village_size: np.ndarray  # int64 by village
+
+
+# the firm columns (sim.engines.vector.soa.FIRM_FIELDS, whole capacity, by slot) each phase touches
+
+
+class FirmsEntry(NamedTuple):
+    """What an entrant's slot is written with (`entry_kernels`: found, invest, add_firms); a
+    founder leaving a job leaves its employer's staff list (`first_staff`, `tailors`)."""
+
+    alive: np.ndarray
+    stage: np.ndarray
+    zone: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    cell: np.ndarray
+    origin: np.ndarray
+    anchor: np.ndarray
+    owner: np.ndarray
+    capital: np.ndarray
+    debt: np.ndarray
+    target: np.ndarray
+    productivity: np.ndarray
+    age: np.ndarray
+    born: np.ndarray
+    plant_m2: np.ndarray
+    first_staff: np.ndarray
+    tailors: np.ndarray
+
+
+class FirmsLabour(NamedTuple):
+    """The labour phase (`kernels.labour_plan`, `kernels.labour_market`)."""
+
+    tailors: np.ndarray
+    locals: np.ndarray
+    first_staff: np.ndarray
+    target: np.ndarray
+    age: np.ndarray
+    capital: np.ndarray
+    debt: np.ndarray
+    margin: np.ndarray
+    zone: np.ndarray
+
+
+class FirmsProduction(NamedTuple):
+    """Production (`kernels.produce`)."""
+
+    stage: np.ndarray
+    cell: np.ndarray
+    zone: np.ndarray
+    productivity: np.ndarray
+    tailors: np.ndarray
+    locals: np.ndarray
+    age: np.ndarray
+    plant_m2: np.ndarray
+    plant_months: np.ndarray
+    debt: np.ndarray
+
+
+class FirmsBooks(NamedTuple):
+    """The month's books (`kernels.settle_accounts`)."""
+
+    output: np.ndarray
+    profit: np.ndarray
+    margin: np.ndarray
+    capital: np.ndarray
+    debt: np.ndarray
+    loss_streak: np.ndarray
+    age: np.ndarray
+    plant_m2: np.ndarray
+    plant_months: np.ndarray
+
+
+class FirmsExit(NamedTuple):
+    """Exit and closing (`kernels.exit_firms`, `kernels.close_firms`)."""
+
+    alive: np.ndarray
+    died: np.ndarray
+    age: np.ndarray
+    profit: np.ndarray
+    capital: np.ndarray
+    debt: np.ndarray
+    loss_streak: np.ndarray
+    stage: np.ndarray
+    zone: np.ndarray
+    cell: np.ndarray
+    origin: np.ndarray
+    anchor: np.ndarray
+    owner: np.ndarray
+    plant_m2: np.ndarray
+    first_staff: np.ndarray
+    tailors: np.ndarray
+    locals: np.ndarray
 
 
 class Grid(NamedTuple):

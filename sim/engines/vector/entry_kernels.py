@@ -6,8 +6,8 @@ A submodel kernel runs a whole phase in one call: it takes the month's random nu
 beforehand from the engine's `Generator` streams (uniforms and normals, as many as the phase can use
 at most), calls the rules of `sim.core.rules` compiled (the same source as the Mesa engine's), and
 moves agents. Scenario sections come as `sim.engines.vector.compiled_rules.record` arrays, the
-engine's state as named bundles (`sim.engines.vector.bundles`; the firms as
-`sim.engines.vector.soa.Firms`).
+engine's state as named bundles (`sim.engines.vector.bundles`; of the firms, the columns an
+entrant is written with, `FirmsEntry`).
 """
 
 from __future__ import annotations
@@ -186,31 +186,47 @@ def _write_entrants(
     """Entrants fill the firm slots from `start` and are counted in the firm counts,
     neighbourhood sums and zone counts; those marked in `gets` take their `need` of plant."""
     n_cells, height, window, boxes = grid.n_cells, grid.height, grid.window, grid.boxes
+    zone_of_cell, plant, zone_counts, counts = (
+        grid.zone_of_cell,
+        grid.plant,
+        grid.zone_counts,
+        grid.counts,
+    )
+    anchor_weight = grid.anchor_weight
+    f_alive, f_stage, f_zone, f_x, f_y = firms.alive, firms.stage, firms.zone, firms.x, firms.y
+    f_cell, f_origin, f_anchor, f_owner = firms.cell, firms.origin, firms.anchor, firms.owner
+    f_capital, f_debt, f_target, f_productivity = (
+        firms.capital,
+        firms.debt,
+        firms.target,
+        firms.productivity,
+    )
+    f_age, f_born, f_plant_m2 = firms.age, firms.born, firms.plant_m2
     for i in range(cells.size):
         f = start + i
         c, s = cells[i], stage[i]
-        z = grid.zone_of_cell[c]
-        firms.alive[f] = True
-        firms.stage[f] = s
-        firms.zone[f] = z
-        firms.x[f] = c // height
-        firms.y[f] = c % height
-        firms.cell[f] = c
-        firms.origin[f] = origin
-        firms.anchor[f] = anchor[i]
-        firms.owner[f] = owner[i]
-        firms.capital[f] = capital[i]
-        firms.debt[f] = debt[i]
-        firms.target[f] = target[i]
-        firms.productivity[f] = productivity[i]
-        firms.age[f] = age[i]
-        firms.born[f] = born
+        z = zone_of_cell[c]
+        f_alive[f] = True
+        f_stage[f] = s
+        f_zone[f] = z
+        f_x[f] = c // height
+        f_y[f] = c % height
+        f_cell[f] = c
+        f_origin[f] = origin
+        f_anchor[f] = anchor[i]
+        f_owner[f] = owner[i]
+        f_capital[f] = capital[i]
+        f_debt[f] = debt[i]
+        f_target[f] = target[i]
+        f_productivity[f] = productivity[i]
+        f_age[f] = age[i]
+        f_born[f] = born
         if gets[i]:
-            grid.plant[c] -= need[i]
-            firms.plant_m2[f] = need[i]
-        grid.zone_counts[s, z] += grid.anchor_weight if anchor[i] else 1.0
+            plant[c] -= need[i]
+            f_plant_m2[f] = need[i]
+        zone_counts[s, z] += anchor_weight if anchor[i] else 1.0
         off = s * n_cells
-        grid.counts[off + c] += 1.0
+        counts[off + c] += 1.0
         for j in range(window.shape[1]):
             boxes[off + window[c, j]] += 1.0
 
@@ -294,6 +310,8 @@ def found(
     Returns (firms founded, the jobless list after)."""
     status, skill, since, savings = tailors.status, tailors.skill, tailors.since, tailors.savings
     saved, employer, zone_of_cell = tailors.saved, tailors.employer, grid.zone_of_cell
+    plant, first_staff, firm_tailors = grid.plant, firms.first_staff, firms.tailors
+    next_staff, prev_staff = tailors.next_staff, tailors.prev_staff
     b = b_rec[0]
     ent = b.entrepreneurship
     n = 0
@@ -316,7 +334,7 @@ def found(
     has_plant = np.empty(n, dtype=np.bool_)
     before = need_before(cells, np.full(n, need), grid.n_cells)
     for i in range(n):
-        has_plant[i] = grid.plant[cells[i]] - before[i] >= need
+        has_plant[i] = plant[cells[i]] - before[i] >= need
     cost = rules.startup_cost(has_plant, ent)
     cap, lev, wealth = np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
@@ -341,8 +359,8 @@ def found(
         t = who[i]
         e = employer[t]
         if e >= 0:  # leaves the job
-            _unlink(t, e, firms.first_staff, tailors.next_staff, tailors.prev_staff)
-            firms.tailors[e] -= 1
+            _unlink(t, e, first_staff, next_staff, prev_staff)
+            firm_tailors[e] -= 1
             employer[t] = -1
         _move(t, ENTREPRENEUR, status, since, savings, saved, counts, month_mod)
         equity[i] = min(savings[t], cost[i])

@@ -204,7 +204,7 @@ def migrate(
     Returns (the new jobless list: those who stayed, then the returnees; returns; departures)."""
     rm = b_rec[0].return_migration
     status, since, savings, saved, counts = _mover(tailors)
-    status, since, village = tailors.status, tailors.since, tailors.village
+    village, attachment = tailors.village, tailors.attachment
     home_count, village_size = tailors.home_count, tailors.village_size
     away_now = np.empty(cand.size, dtype=np.int64)
     share = np.empty(cand.size)
@@ -217,7 +217,7 @@ def migrate(
             n += 1
     att = np.empty(n)
     for i in range(n):
-        att[i] = tailors.attachment[away_now[i]]
+        att[i] = attachment[away_now[i]]
     p_back = rules.return_probability(home_income, coastal_wage, share[:n], active_levers, att, rm)
     months = np.empty(jobless.size, dtype=np.int64)
     for j in range(jobless.size):
@@ -254,7 +254,11 @@ def close_firms(out, month, month_mod, tailors, firms, grid, deaths):
     neighbourhood sums fall, deaths are counted by origin, and the firms are marked dead with
     no workers. Returns (the tailors released, the local workers released)."""
     employer, nxt, first = tailors.employer, tailors.next_staff, firms.first_staff
-    tailors_n, locals_n, window, boxes = firms.tailors, firms.locals, grid.window, grid.boxes
+    tailors_n, locals_n, owner, cell = firms.tailors, firms.locals, firms.owner, firms.cell
+    plant_m2, stage, anchor, zone = firms.plant_m2, firms.stage, firms.anchor, firms.zone
+    origin, alive, died = firms.origin, firms.alive, firms.died
+    window, boxes, plant, counts_cell = grid.window, grid.boxes, grid.plant, grid.counts
+    zone_counts, anchor_weight, n_cells = grid.zone_counts, grid.anchor_weight, grid.n_cells
     status, since, savings, saved, counts = _mover(tailors)
     n_staff = 0
     for f in out:
@@ -271,22 +275,22 @@ def close_firms(out, month, month_mod, tailors, firms, grid, deaths):
         first[f] = -1
     freed_locals = 0
     for f in out:
-        if firms.owner[f] >= 0:
-            released[n] = firms.owner[f]
+        if owner[f] >= 0:
+            released[n] = owner[f]
             n += 1
         freed_locals += locals_n[f]
-        c = np.int64(firms.cell[f])
-        grid.plant[c] += firms.plant_m2[f]
-        s = np.int64(firms.stage[f])
-        w = grid.anchor_weight if firms.anchor[f] else 1.0
-        grid.zone_counts[s, np.int64(firms.zone[f])] -= w
-        off = s * grid.n_cells
-        grid.counts[off + c] -= 1.0
+        c = np.int64(cell[f])
+        plant[c] += plant_m2[f]
+        s = np.int64(stage[f])
+        w = anchor_weight if anchor[f] else 1.0
+        zone_counts[s, np.int64(zone[f])] -= w
+        off = s * n_cells
+        counts_cell[off + c] -= 1.0
         for j in range(window.shape[1]):
             boxes[off + window[c, j]] -= 1.0
-        deaths[firms.origin[f]] += 1
-        firms.alive[f] = False
-        firms.died[f] = month
+        deaths[origin[f]] += 1
+        alive[f] = False
+        died[f] = month
         tailors_n[f] = 0
         locals_n[f] = 0
     released = released[:n]
@@ -428,7 +432,15 @@ def produce(
     financing, burden and plant requests, plant rent due, stage)."""
     b = b_rec[0]
     n = alive.size
-    linked, box, n_cells = grid.linked, grid.boxes, grid.n_cells
+    linked, box, n_cells, base_rent = grid.linked, grid.boxes, grid.n_cells, grid.base_rent
+    f_stage, f_cell, f_zone, f_productivity = (
+        firms.stage,
+        firms.cell,
+        firms.zone,
+        firms.productivity,
+    )
+    f_tailors, f_locals, f_age, f_debt = firms.tailors, firms.locals, firms.age, firms.debt
+    f_plant_m2, f_plant_months = firms.plant_m2, firms.plant_months
     S = linked.shape[0]
     stage = np.empty(n, dtype=np.int64)
     same, linked_sum, productivity = np.empty(n), np.empty(n), np.empty(n)
@@ -440,19 +452,19 @@ def produce(
     sd = b.production.productivity_shock_sd
     for i in range(n):
         f = alive[i]
-        si, c, z = np.int64(firms.stage[f]), np.int64(firms.cell[f]), np.int64(firms.zone[f])
+        si, c, z = np.int64(f_stage[f]), np.int64(f_cell[f]), np.int64(f_zone[f])
         acc = 0.0
         for q in range(S):
             acc += linked[si, q] * box[q * n_cells + c]
-        firms.productivity[f] *= np.exp(sd * shock[i])
+        f_productivity[f] *= np.exp(sd * shock[i])
         stage[i] = si
         same[i] = box[si * n_cells + c] - 1.0
         linked_sum[i] = acc
-        productivity[i] = firms.productivity[f]
-        tailors[i], locals_[i], age[i] = firms.tailors[f], firms.locals[f], firms.age[f]
-        plant_m2[i], plant_months[i] = firms.plant_m2[f], firms.plant_months[f]
-        debt[i] = firms.debt[f]
-        rent_cell[i], rent_zone[i] = rent[c], grid.base_rent[z]
+        productivity[i] = f_productivity[f]
+        tailors[i], locals_[i], age[i] = f_tailors[f], f_locals[f], f_age[f]
+        plant_m2[i], plant_months[i] = f_plant_m2[f], f_plant_months[f]
+        debt[i] = f_debt[f]
+        rent_cell[i], rent_zone[i] = rent[c], base_rent[z]
         for r in range(3):
             lever[r, i] = lever_terms[r, z]
         per_worker[i], stage_demand[i] = output_per_worker[si], demand[si]
@@ -478,29 +490,37 @@ def settle_accounts(
     stage, plant rent collected net of the plant lever's discount)."""
     profit, margin, capital, debt = firms.profit, firms.margin, firms.capital, firms.debt
     loss_streak, age, plant_months = firms.loss_streak, firms.age, firms.plant_months
-    a = accounts
+    f_output, plant_m2 = firms.output, firms.plant_m2
+    output, costs, stage, rent_due = (
+        accounts.output,
+        accounts.costs,
+        accounts.stage,
+        accounts.rent_due,
+    )
+    req_fin, req_burden = accounts.financing_request, accounts.burden_request
+    req_plant = accounts.plant_request
     out_stage, profit_stage = np.zeros(n_stages), np.zeros(n_stages)
     rent = 0.0
     for i in range(alive.size):
         f = alive[i]
-        o = a.output[i]
-        p = o - a.costs[i] + (share_fin * a.financing_request[i]
-                              + share_burden * a.burden_request[i]
-                              + share_plant * a.plant_request[i])  # fmt: skip
+        o = output[i]
+        p = o - costs[i] + (share_fin * req_fin[i]
+                            + share_burden * req_burden[i]
+                            + share_plant * req_plant[i])  # fmt: skip
         profit[f] = p
-        firms.output[f] = o
+        f_output[f] = o
         positive = o > 0
         margin[f] = p / o if positive else 0.0
         capital[f] += p
         debt[f] *= 1.0 - amortization
         loss_streak[f] = loss_streak[f] + 1 if (p < 0 or not positive) else 0
         age[f] += 1
-        if firms.plant_m2[f] > 0:
+        if plant_m2[f] > 0:
             plant_months[f] += 1
-        s = a.stage[i]
+        s = stage[i]
         out_stage[s] += o
         profit_stage[s] += p
-        rent += a.rent_due[i] - a.plant_request[i] * share_plant
+        rent += rent_due[i] - req_plant[i] * share_plant
     return out_stage, profit_stage, rent
 
 
@@ -514,6 +534,7 @@ def exit_firms(
     firms gone in zones where guarantees act, if `guarantees`)."""
     ex = b_rec[0].exit
     age, profit, capital, loss_streak = firms.age, firms.profit, firms.capital, firms.loss_streak
+    zone, debt = firms.zone, firms.debt
     n = alive.size
     ages, losing = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
     for i in range(n):
@@ -528,8 +549,8 @@ def exit_firms(
         if capital[f] < 0 or loss_streak[f] >= ex.loss_months or u[i] < hazard[i]:
             out[m] = f
             m += 1
-            if guarantees and guarantee_zones[firms.zone[f]]:
-                owed += firms.debt[f]
+            if guarantees and guarantee_zones[zone[f]]:
+                owed += debt[f]
     if m == 0:
         return np.empty(0, dtype=np.int64), 0, 0.0
     released, freed = close_firms(out[:m], month, month_mod, tailors, firms, grid, deaths)

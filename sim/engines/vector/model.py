@@ -6,8 +6,8 @@ world-level submodels of `sim.core.world.World`, shared with the Mesa engine, an
 numbers from the `Generator` streams) and then makes one call to a compiled kernel
 (`sim.engines.vector.kernels`, `sim.engines.vector.entry_kernels`) that loops over the agents
 concerned; no Python loop runs over agents. A kernel takes the state as a few named bundles
-(`sim.engines.vector.bundles`: `Tailors`, `Grid`, `Location`; the firm table as
-`sim.engines.vector.soa.Firms`), which hold the engine's arrays themselves. The kernels call
+(`sim.engines.vector.bundles`: `Tailors`, `Grid`, `Location`, and of the firm table the columns
+a phase touches, such as `FirmsLabour`), which hold the engine's arrays themselves. The kernels call
 the rules of `sim.core.rules` compiled from their own source (`sim.engines.vector.compiled_rules`),
 so the model has one definition per submodel.
 
@@ -40,7 +40,17 @@ from sim.core.scenario import Scenario
 from sim.core.streams import spawn_streams
 from sim.core.world import Environment, World
 from sim.engines.vector import compiled_rules, entry_kernels, kernels
-from sim.engines.vector.bundles import Grid, Location, Tailors, empty_accounts
+from sim.engines.vector.bundles import (
+    FirmsBooks,
+    FirmsEntry,
+    FirmsExit,
+    FirmsLabour,
+    FirmsProduction,
+    Grid,
+    Location,
+    Tailors,
+    empty_accounts,
+)
 from sim.engines.vector.soa import FIRM_FIELDS, Table
 from sim.measures.monthly import MonthLog, Snapshot, columns
 
@@ -171,9 +181,9 @@ class VectorModel:
             [np.where(inside, flat, 2 * S * N), np.where(inside, S * N + rank[flat], 2 * S * N)],
             axis=1,
         )
-        self._zone_policy = self.gov.zone_policy(0)
         self._box_flat = self._boxes[: S * N]
         self._box_z = self._boxes[S * N : 2 * S * N]  # the same sums with the cells in zone order
+        self._set_zone_policy(self.gov.zone_policy(0))
         # the world reads and writes the engine's sums: `World` recomputes `box` in place, never
         # rebinds it (tests/test_vector_measures.py checks that the view stays one)
         world.adopt_box(self._box_flat.reshape(S, W, H))
@@ -293,7 +303,7 @@ class VectorModel:
             start, cells, each(stage, np.int64), np.int8(origin), each(anchor, np.bool_),
             each(owner, np.int64), each(capital, np.float64), each(debt, np.float64),
             each(target, np.int64), each(productivity, np.float64), each(age, np.int64),
-            self.month, mode, gets, need, self.firms.bundle(), self._grid, self.births,
+            self.month, mode, gets, need, self.firms.bundle(FirmsEntry), self._grid, self.births,
             isinstance(age, int) and age == 0,
         )  # fmt: skip
         self._a = None
@@ -335,7 +345,7 @@ class VectorModel:
         self.world.start_month(self.month)
         self.env.active_levers = self.gov.active_count(self.month)
         # no lever changes state between here and the end of location choice (investment)
-        self._zone_policy = self.gov.zone_policy(self.month)
+        self._set_zone_policy(self.gov.zone_policy(self.month))
 
     def _phase_migration(self) -> None:
         """Return migration on the peer shares at the start of the month.
@@ -381,7 +391,8 @@ class VectorModel:
             pos, joint, u, u_loc, shock, self._b_rec, self._location(),
             float(world.plant_need(ent.startup_workers)), plant_available,
             np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float), self._tailors,
-            self._jobless, self.firms.bundle(), self._grid, self.births, start, self.month,
+            self._jobless, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
+            self.month,
             self.month % _WRAP,
         )  # fmt: skip
         self.firms.n = start + founded  # the slots not used stay free
@@ -391,8 +402,14 @@ class VectorModel:
     def _location(self) -> Location:
         """What the location submodel reads (`entry_kernels.locate`), with this month's zone
         policy."""
+        return self._loc
+
+    def _set_zone_policy(self, policy: np.ndarray) -> None:
+        """The month's zone policy (`Government.zone_policy`), and with it the `Location` the
+        month's entrants read (its other fields are arrays the engine updates in place)."""
+        self._zone_policy = policy
         county, loc = self.county, self.spec.behaviour.location
-        return Location(
+        self._loc = Location(
             area=county.area,
             advantage=county.advantage,
             base_rent=county.base_rent,
@@ -425,7 +442,7 @@ class VectorModel:
         entered = entry_kernels.invest(
             n, u, u_loc, shock, world.investor_stage_weights(), world.stage_margin,
             float(self._counts[UNEMPLOYED_HOME] + self.local_pool), self._b_rec,
-            self._location(), needs, self.firms.bundle(), self._grid, self.births, start,
+            self._location(), needs, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
             self.month,
         )  # fmt: skip
         self.firms.n = start + entered  # the slots not used stay free
@@ -436,7 +453,7 @@ class VectorModel:
         """Targets (`kernels.labour_plan`), then layoffs and matching
         (`kernels.labour_market`)."""
         g = self.streams.labour
-        firms = self.firms.bundle()
+        firms = self.firms.bundle(FirmsLabour)
         kpw = self.spec.behaviour.entrepreneurship.capital_per_worker
         a = self._alive()
         leverage = np.asarray(self.world.firm_leverage(self.month, self._zones), dtype=float)
@@ -455,7 +472,8 @@ class VectorModel:
         a = self._alive()
         env = self.env
         self._accounts = kernels.produce(
-            a, self.streams.production.standard_normal(a.size), self.firms.bundle(), self._grid,
+            a, self.streams.production.standard_normal(a.size),
+            self.firms.bundle(FirmsProduction), self._grid,
             env.rent.ravel(), env.lever_terms, self.chain.output_per_worker, env.demand,
             env.input_cost_share, self._b_rec, self._lv_rec,
         )  # fmt: skip
@@ -473,7 +491,8 @@ class VectorModel:
         s_fin, s_bur, s_pla = gov.grant_support(requested, month)
         out_stage, profit_stage, rent = kernels.settle_accounts(
             self._alive(), accounts, s_fin, s_bur, s_pla,
-            self.spec.behaviour.production.amortization, self.firms.bundle(), self.chain.n,
+            self.spec.behaviour.production.amortization, self.firms.bundle(FirmsBooks),
+            self.chain.n,
         )  # fmt: skip
         gov.plant_rent_collected += rent
         self.world.record_accounts(out_stage, profit_stage)
@@ -487,7 +506,7 @@ class VectorModel:
         released, freed_locals, owed = kernels.exit_firms(
             a, self.streams.exit.random(a.size), self._b_rec,
             cover_zones, bool(cover_zones.any()), self.month, self.month % _WRAP,
-            self._tailors, self.firms.bundle(), self._grid, self.deaths,
+            self._tailors, self.firms.bundle(FirmsExit), self._grid, self.deaths,
         )  # fmt: skip
         self.gov.pay_exit_debt(owed, self.month)
         if released.size or freed_locals:

@@ -2,13 +2,12 @@
 
 Declared fields (name -> dtype, default) drive the allocation. Arrays grow geometrically, so
 adding firms month after month copies each array only O(log n) times; dead firms are marked, not
-compacted, so a firm keeps its slot (its id) for the whole run. A kernel takes the columns as one
-named tuple (`Table.bundle`, a `Firms` for the firm table), by slot.
+compacted, so a firm keeps its slot (its id) for the whole run. A kernel takes the columns it
+touches as one named tuple (`Table.bundle`, with a type of `sim.engines.vector.bundles` such as
+`FirmsLabour`), whole capacity, by slot.
 """
 
 from __future__ import annotations
-
-from collections import namedtuple
 
 import numpy as np
 
@@ -39,32 +38,25 @@ FIRM_FIELDS: dict[str, tuple[type | np.dtype, float]] = {
     "profit": (np.float64, 0.0),
     "loss_streak": (np.int32, 0),
 }
-# the firm columns as a kernel reads them (`firms.capital[f]`), whole capacity, by slot
-Firms = namedtuple("Firms", list(FIRM_FIELDS))
 
 
 class Table:
     """Columns of equal length with spare capacity; `n` slots are in use."""
 
-    def __init__(
-        self,
-        fields: dict[str, tuple[type | np.dtype, float]],
-        capacity: int = 64,
-        bundle: type = Firms,
-    ) -> None:
+    def __init__(self, fields: dict[str, tuple[type | np.dtype, float]], capacity: int = 64):
         self.fields = fields
         self.n = 0
         self.capacity = max(1, capacity)
         self.cols = {k: np.full(self.capacity, d, dtype=t) for k, (t, d) in fields.items()}
-        self._bundle_type = bundle
-        self._bundle = None
+        self._bundles: dict[type, tuple] = {}
 
-    def bundle(self):
-        """Every column at full capacity as one named tuple (of type `bundle`, whose fields are
-        the columns); built again only after the arrays grew."""
-        if self._bundle is None:
-            self._bundle = self._bundle_type(**self.cols)
-        return self._bundle
+    def bundle(self, kind: type) -> tuple:
+        """The columns named by the fields of `kind` (a named tuple type), at full capacity, as
+        a `kind`; built once, and again only after the arrays grew."""
+        b = self._bundles.get(kind)
+        if b is None:
+            b = self._bundles[kind] = kind(**{k: self.cols[k] for k in kind._fields})
+        return b
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("cols")
@@ -89,7 +81,7 @@ class Table:
                 grown[: self.n] = self.cols[k][: self.n]
                 self.cols[k] = grown
             self.capacity = new
-            self._bundle = None
+            self._bundles.clear()
         start = self.n
         self.n += count
         return start
