@@ -9,6 +9,8 @@ import pytest
 from scipy import stats
 
 from sim.engines.vector import entry_kernels, kernels
+from sim.engines.vector.bundles import FirmsLabour, Tailors
+from sim.engines.vector.soa import FIRM_FIELDS, Table
 from sim.measures import indices as metrics
 
 
@@ -85,25 +87,31 @@ def market(seekers: int, seed: int, pool: int = 0):
     n = seekers
     alive = np.arange(3, dtype=np.int64)
     target = np.array([5, 2, 9], dtype=np.int64)
-    tailors = np.array([3, 2, 0], dtype=np.int32)
-    locals_ = np.array([0, 0, 4], dtype=np.int32)
-    age = np.array([7, 0, 30], dtype=np.int32)
-    debt = np.zeros(3)
+    table = Table(FIRM_FIELDS, capacity=3)
+    table.reserve(3)
+    table.tailors, table.locals, table.age = [3, 2, 0], [0, 0, 4], [7, 0, 30]
     employer = np.full(n + 5, -1, dtype=np.int64)
     employer[n : n + 3], employer[n + 3 : n + 5] = 0, 1
     first, nxt, prv = staff_lists(employer, 3)
+    table.first_staff = first
     status = np.where(employer >= 0, 1, 3).astype(np.int8)
     counts = np.bincount(status, minlength=4).astype(np.int64)
+    people = Tailors(
+        status=status, skill=np.zeros(n + 5, np.float32), since=np.zeros(n + 5, np.uint16),
+        savings=np.zeros(n + 5), saved=np.zeros(4), status_counts=counts, employer=employer,
+        next_staff=nxt, prev_staff=prv, village=np.zeros(n + 5, np.int32),
+        attachment=np.zeros(n + 5, np.float32), home_count=np.zeros(1, np.int64),
+        village_size=np.zeros(1, np.int64),
+    )  # fmt: skip
     jobless = np.arange(n, dtype=np.int64)
     u = np.random.default_rng(seed).random(64)
     left, pool_after, n_seekers, vacancies = kernels.labour_market(
-        alive, target, u, tailors, locals_, age, debt, 30.0, employer, first, nxt, prv,
-        jobless, pool, status, np.zeros(n + 5, np.uint16), np.zeros(n + 5), np.zeros(4),
-        counts, 0, np.int8(1), np.int8(3),
-    )  # fmt: skip
+        alive, target, u, table.bundle(FirmsLabour), 30.0, people, jobless, pool, 0
+    )
+    f = table
     return dict(left=left, pool=pool_after, seekers=n_seekers, vacancies=vacancies,
-                tailors=tailors, locals=locals_, debt=debt, employer=employer, status=status,
-                counts=counts, first=first, nxt=nxt)  # fmt: skip
+                tailors=f.tailors, locals=f.locals, debt=f.debt, employer=employer,
+                status=status, counts=counts, first=f.first_staff, nxt=nxt)  # fmt: skip
 
 
 def test_matching_fills_vacancies_then_locals():
@@ -151,11 +159,11 @@ def test_month_totals_give_morans_i(firms):
     cell = g.integers(0, W * H, firms).astype(np.int32)
     zeros16 = np.zeros(firms, dtype=np.int16)
     ones = np.ones(firms, dtype=np.int32)
-    *_, tot = kernels.month_totals(
+    tot = kernels.month_totals(
         np.arange(firms, dtype=np.int64), zeros16, zeros16, cell, ones, ones, np.ones(firms),
         np.zeros(firms), 1, 1, W, H,
     )  # fmt: skip
-    den, half, constant = tot[5:]
+    den, half, constant = tot.moran_parts
     grid = np.bincount(cell, minlength=W * H).reshape(W, H).astype(float)
     want = metrics.morans_i(grid, "rook")
     n, pairs = W * H, W * (H - 1) + (W - 1) * H

@@ -64,7 +64,7 @@ class World:
         self.counts = np.zeros((S, W, H))  # living firms by stage and cell
         self.zone_counts = np.zeros((S, self.county.n_zones))  # anchor-weighted, for location
         # neighbourhood sums of `counts`; always updated in place, never rebound, because the
-        # vector engine makes it a view of its own buffer (VectorModel.__init__)
+        # vector engine makes it a view of its own buffer (`adopt_box`)
         self.box = np.zeros((S, W, H))
         self._box_stale = False
         self.radius = scenario.behaviour.externalities.radius
@@ -127,6 +127,13 @@ class World:
             self.box[stage, max(0, x - r) : x + r + 1, max(0, y - r) : y + r + 1] += delta
         else:  # a batch: recompute when next needed
             self._box_stale = True
+
+    def adopt_box(self, box: np.ndarray) -> None:
+        """Keep the neighbourhood sums in `box`, an array of the shape of `box` that another
+        engine holds and updates itself (the vector engine's buffer): the current sums are
+        copied into it, and from now on they are read and recomputed there, in place."""
+        box[...] = self.neighbourhoods()
+        self.box = box
 
     def neighbourhoods(self) -> np.ndarray:
         """Neighbourhood sums of the firm counts (`rules.box_sum`), recomputed only after batch

@@ -5,17 +5,20 @@ other kernels and `sim.engines.vector.compiled_rules` for the rules they call).
 A submodel kernel runs a whole phase in one call: it takes the month's random numbers drawn
 beforehand from the engine's `Generator` streams (uniforms and normals, as many as the phase can use
 at most), calls the rules of `sim.core.rules` compiled (the same source as the Mesa engine's), and
-moves agents. Scenario sections come as `sim.engines.vector.compiled_rules.record` arrays.
+moves agents. Scenario sections come as `sim.engines.vector.compiled_rules.record` arrays, the
+engine's state as named bundles (`sim.engines.vector.bundles`; of the firms, the columns an
+entrant is written with, `FirmsEntry`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba.types import Tuple, boolean, float64, int8, int16, int32, int64, void
+from numba.types import Tuple, boolean, float64, int64
 
+from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, OUTSIDE, RETURNEE, UNEMPLOYED_HOME
 from sim.engines.vector import compiled_rules as rules
 from sim.engines.vector.jit import jit
-from sim.engines.vector.kernels import _move, _unlink
+from sim.engines.vector.kernels import _move, _mover, _unlink
 
 
 @jit(float64[:](int64[:], float64[:], int64))
@@ -178,36 +181,49 @@ def draw_cells(
 @jit()
 def _write_entrants(
     start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age, born,
-    gets, need, height, zone_of_cell, anchor_weight,
-    c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital, c_debt,
-    c_target, c_productivity, c_age, c_born, c_plant_m2,
-    plant, zone_counts, counts, boxes, window,
+    gets, need, firms, grid,
 ):  # fmt: skip
     """Entrants fill the firm slots from `start` and are counted in the firm counts,
     neighbourhood sums and zone counts; those marked in `gets` take their `need` of plant."""
-    n_cells = plant.size
+    n_cells, height, window, boxes = grid.n_cells, grid.height, grid.window, grid.boxes
+    zone_of_cell, plant, zone_counts, counts = (
+        grid.zone_of_cell,
+        grid.plant,
+        grid.zone_counts,
+        grid.counts,
+    )
+    anchor_weight = grid.anchor_weight
+    f_alive, f_stage, f_zone, f_x, f_y = firms.alive, firms.stage, firms.zone, firms.x, firms.y
+    f_cell, f_origin, f_anchor, f_owner = firms.cell, firms.origin, firms.anchor, firms.owner
+    f_capital, f_debt, f_target, f_productivity = (
+        firms.capital,
+        firms.debt,
+        firms.target,
+        firms.productivity,
+    )
+    f_age, f_born, f_plant_m2 = firms.age, firms.born, firms.plant_m2
     for i in range(cells.size):
         f = start + i
         c, s = cells[i], stage[i]
         z = zone_of_cell[c]
-        c_alive[f] = True
-        c_stage[f] = s
-        c_zone[f] = z
-        c_x[f] = c // height
-        c_y[f] = c % height
-        c_cell[f] = c
-        c_origin[f] = origin
-        c_anchor[f] = anchor[i]
-        c_owner[f] = owner[i]
-        c_capital[f] = capital[i]
-        c_debt[f] = debt[i]
-        c_target[f] = target[i]
-        c_productivity[f] = productivity[i]
-        c_age[f] = age[i]
-        c_born[f] = born
+        f_alive[f] = True
+        f_stage[f] = s
+        f_zone[f] = z
+        f_x[f] = c // height
+        f_y[f] = c % height
+        f_cell[f] = c
+        f_origin[f] = origin
+        f_anchor[f] = anchor[i]
+        f_owner[f] = owner[i]
+        f_capital[f] = capital[i]
+        f_debt[f] = debt[i]
+        f_target[f] = target[i]
+        f_productivity[f] = productivity[i]
+        f_age[f] = age[i]
+        f_born[f] = born
         if gets[i]:
             plant[c] -= need[i]
-            c_plant_m2[f] = need[i]
+            f_plant_m2[f] = need[i]
         zone_counts[s, z] += anchor_weight if anchor[i] else 1.0
         off = s * n_cells
         counts[off + c] += 1.0
@@ -228,21 +244,10 @@ def _first_come(cells, need, plant):
     return gets
 
 
-@jit(
-    void(
-        int64, int64[:], int64[:], int8, boolean[:], int64[:], float64[:], float64[:], int64[:],
-        float64[:], int64[:], int64, int64, boolean[:], float64[:], int64, int64[:], float64,
-        boolean[:], int16[:], int16[:], int32[:], int32[:], int32[:], int8[:], boolean[:],
-        int64[:], float64[:], float64[:], int32[:], float64[:], int32[:], int32[:], float64[:],
-        float64[:], float64[:, :], float64[:], float64[:], int64[:, :], int64[:], boolean,
-    ),
-    )  # fmt: skip
+@jit()
 def add_firms(
     start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age, born,
-    plant_mode, gets, need, height, zone_of_cell, anchor_weight,
-    c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital, c_debt,
-    c_target, c_productivity, c_age, c_born, c_plant_m2,
-    plant, zone_counts, counts, boxes, window, births, count_births,
+    plant_mode, gets, need, firms, grid, births, count_births,
 ):  # fmt: skip
     """New firms (the initial ones and the engine's tests): see `_write_entrants`. Plant: with
     `plant_mode` 0 none is taken; 1, first come first served (`_first_come`); 2, those marked
@@ -250,13 +255,10 @@ def add_firms(
     if plant_mode == 0:
         gets[:] = False
     elif plant_mode == 1:
-        gets[:] = _first_come(cells, need, plant)
+        gets[:] = _first_come(cells, need, grid.plant)
     _write_entrants(
         start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age,
-        born, gets, need, height, zone_of_cell, anchor_weight,
-        c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital,
-        c_debt, c_target, c_productivity, c_age, c_born, c_plant_m2,
-        plant, zone_counts, counts, boxes, window,
+        born, gets, need, firms, grid,
     )  # fmt: skip
     if count_births:
         births[origin] += cells.size
@@ -272,51 +274,51 @@ def _shuffle(a, b, u):
 
 
 @jit()
-def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, loc_args, zone_counts):
+def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, location):
     """Location submodel for a batch of entrants (the counts at the start of the batch): the
     zone weights of the rule `zone_weights` for each (stage, need) group, then a zone and a cell
-    each (`draw_cells`). `loc_args` is `VectorModel._location_args()`. Returns flat cells."""
-    (
-        area, advantage, base_rent, policy, linked, count_all_stages, plant, zone_order,
-        zone_start, zone_end, mass_coef, box_z, power, plant_factor,
-    ) = loc_args  # fmt: skip
-    group, gs, gn, zplant, same, lk, plant_z = location_groups(
-        stage, need_idx, needs, zone_counts, linked, count_all_stages, plant, zone_order,
-        zone_start, zone_end,
+    each (`draw_cells`). `location` is a `Location` (`VectorModel._location`). Returns flat
+    cells."""
+    x = location
+    group, group_stage, group_need, zone_plant, same, linked, plant_z = location_groups(
+        stage, need_idx, needs, x.zone_counts, x.linked, x.count_all_stages, x.plant,
+        x.zone_order, x.zone_start, x.zone_end,
     )  # fmt: skip
-    zw = rules.zone_weights(area, same, lk, advantage, base_rent, zplant, policy, loc, unit)
+    zone_w = rules.zone_weights(
+        x.area, same, linked, x.advantage, x.base_rent, zone_plant, x.policy, loc, unit
+    )
     return draw_cells(
-        group, u_zone, u_cell, zw, zplant, plant_only, gs, gn, mass_coef, box_z, plant_z,
-        zone_start, zone_end, zone_order, power, plant_factor,
+        group, u_zone, u_cell, zone_w, zone_plant, plant_only, group_stage, group_need,
+        x.mass_coef, x.box_z, plant_z, x.zone_start, x.zone_end, x.zone_order, x.power,
+        x.plant_factor,
     )  # fmt: skip
 
 
 @jit()
 def found(
-    pos, joint, u, u_loc, shock, b_rec, loc_args, need, plant_available, cap_z, lev_z,
-    status, skill, since, savings, saved, status_counts, month_mod, employer, jobless,
-    first, nxt, prv, firm_tailors, home, jobless_status, entrepreneur, origin,
-    start, month, height, zone_of_cell, anchor_weight,
-    c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital, c_debt,
-    c_target, c_productivity, c_age, c_born, c_plant_m2,
-    zone_counts, counts, boxes, window, births,
+    pos, joint, u, u_loc, shock, b_rec, location, need, plant_available, cap_z, lev_z, tailors,
+    jobless, firms, grid, births, start, month, month_mod,
 ):  # fmt: skip
     """The founding submodel, from the Bernoulli draws `pos` (tailors who would found, by the
-    joint probability `joint` over stages, if they can): those at home (`home`: employed,
+    joint probability `joint` over stages, if they can): those at home (employed or
     jobless) with the skill found in stage `choose(joint)`, in a random order (who founds first
     where plant is short), at a cell of the location submodel; the start-up cost of the rule
     `startup_cost` (premises where no plant is left) must be met by savings and founder credit
     (by zone: `cap_z`, `lev_z`). Founders leave their job and become entrepreneurs; their savings
     pay what they can of the cost and the rest is debt. Uniforms: u (2 per draw), u_loc (2 per
-    draw); shock: one normal per founder. `loc_args`: the location inputs (`VectorModel.
-    _location_args`), free plant by cell at [6]. Returns (firms founded, the jobless list
-    after)."""
+    draw); shock: one normal per founder. `location`: the location inputs (a `Location`).
+    Returns (firms founded, the jobless list after)."""
+    status, skill, since, savings = tailors.status, tailors.skill, tailors.since, tailors.savings
+    saved, employer, zone_of_cell = tailors.saved, tailors.employer, grid.zone_of_cell
+    plant, first_staff, firm_tailors = grid.plant, firms.first_staff, firms.tailors
+    next_staff, prev_staff = tailors.next_staff, tailors.prev_staff
     b = b_rec[0]
     ent = b.entrepreneurship
     n = 0
     who = np.empty(pos.size, dtype=np.int64)
     for t in pos:
-        if (status[t] == home[0] or status[t] == home[1]) and skill[t] >= ent.skill_min:
+        at_home = status[t] == EMPLOYED_HOME or status[t] == UNEMPLOYED_HOME
+        if at_home and skill[t] >= ent.skill_min:
             who[n] = t
             n += 1
     if n == 0:
@@ -327,12 +329,12 @@ def found(
     needs = np.full(1, need)
     cells = locate(
         stage, np.zeros(n, dtype=np.int64), needs, plant_available, u_loc[:n], u_loc[n : 2 * n],
-        b.location, b.agglomeration_unit, loc_args, zone_counts,
+        b.location, b.agglomeration_unit, location,
     )  # fmt: skip
     has_plant = np.empty(n, dtype=np.bool_)
-    before = need_before(cells, np.full(n, need), zone_of_cell.size)
+    before = need_before(cells, np.full(n, need), grid.n_cells)
     for i in range(n):
-        has_plant[i] = loc_args[6][cells[i]] - before[i] >= need
+        has_plant[i] = plant[cells[i]] - before[i] >= need
     cost = rules.startup_cost(has_plant, ent)
     cap, lev, wealth = np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
@@ -352,43 +354,38 @@ def found(
         return 0, jobless
     who, stage, cells, cost, has_plant = who[:m], stage[:m], cells[:m], cost[:m], has_plant[:m]
     equity = np.empty(m)
+    status, since, savings, saved, counts = _mover(tailors)
     for i in range(m):
         t = who[i]
         e = employer[t]
         if e >= 0:  # leaves the job
-            _unlink(t, e, first, nxt, prv)
+            _unlink(t, e, first_staff, next_staff, prev_staff)
             firm_tailors[e] -= 1
             employer[t] = -1
-        _move(t, entrepreneur, status, since, savings, saved, status_counts, month_mod)
+        _move(t, ENTREPRENEUR, status, since, savings, saved, counts, month_mod)
         equity[i] = min(savings[t], cost[i])
         savings[t] -= equity[i]
     still = np.empty(jobless.size, dtype=np.int64)
     k = 0
     for t in jobless:
-        if status[t] == jobless_status:
+        if status[t] == UNEMPLOYED_HOME:
             still[k] = t
             k += 1
     workers = np.full(m, ent.startup_workers)
     productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
     _write_entrants(
-        start, cells, stage, origin, np.zeros(m, dtype=np.bool_), who, equity, cost - equity,
+        start, cells, stage, RETURNEE, np.zeros(m, dtype=np.bool_), who, equity, cost - equity,
         workers, productivity, np.zeros(m, dtype=np.int64), month, has_plant, np.full(m, need),
-        height, zone_of_cell, anchor_weight,
-        c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital,
-        c_debt, c_target, c_productivity, c_age, c_born, c_plant_m2,
-        loc_args[6], zone_counts, counts, boxes, window,
+        firms, grid,
     )  # fmt: skip
-    births[origin] += m
+    births[RETURNEE] += m
     return m, still[:k]
 
 
 @jit()
 def invest(
-    n, u, u_loc, shock, stage_weights, stage_margin, available_labour, b_rec, loc_args, needs,
-    start, month, origin, height, zone_of_cell, anchor_weight,
-    c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital, c_debt,
-    c_target, c_productivity, c_age, c_born, c_plant_m2,
-    zone_counts, counts, boxes, window, births,
+    n, u, u_loc, shock, stage_weights, stage_margin, available_labour, b_rec, location, needs,
+    firms, grid, births, start, month,
 ):  # fmt: skip
     """The outside-investment submodel for `n` arrivals: a stage each (`choose` on
     `stage_weights`), an anchor with probability `anchor_share`; each stays with the
@@ -415,18 +412,15 @@ def invest(
     need_idx = anchor.astype(np.int64)
     cells = locate(
         stage, need_idx, needs, False, u_loc[:m], u_loc[m : 2 * m], b.location,
-        b.agglomeration_unit, loc_args, zone_counts,
+        b.agglomeration_unit, location,
     )  # fmt: skip
     productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
     capital = ent.startup_fixed_cost + ent.capital_per_worker * workers
     need = needs[need_idx]
     _write_entrants(
-        start, cells, stage, origin, anchor, np.full(m, -1), capital, np.zeros(m), workers,
-        productivity, np.zeros(m, dtype=np.int64), month, _first_come(cells, need, loc_args[6]),
-        need, height, zone_of_cell, anchor_weight,
-        c_alive, c_stage, c_zone, c_x, c_y, c_cell, c_origin, c_anchor, c_owner, c_capital,
-        c_debt, c_target, c_productivity, c_age, c_born, c_plant_m2,
-        loc_args[6], zone_counts, counts, boxes, window,
+        start, cells, stage, OUTSIDE, anchor, np.full(m, -1), capital, np.zeros(m), workers,
+        productivity, np.zeros(m, dtype=np.int64), month, _first_come(cells, need, grid.plant),
+        need, firms, grid,
     )  # fmt: skip
-    births[origin] += m
+    births[OUTSIDE] += m
     return m

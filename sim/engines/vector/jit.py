@@ -22,8 +22,11 @@ _SIM = _HERE.parents[1]
 # every module whose code numba compiles, relative to the package `sim`
 _COMPILED_MODULES = (
     "engines/vector/jit.py",
+    "core/codes.py",  # the status and origin codes, constants in the kernels
     "core/rules.py",
     "core/levers.py",
+    "engines/vector/bundles.py",  # the bundles' fields, types of the kernels' arguments
+    "engines/vector/soa.py",
     "engines/vector/compiled_rules.py",
     "engines/vector/kernels.py",
     "engines/vector/entry_kernels.py",

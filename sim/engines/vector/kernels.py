@@ -19,14 +19,19 @@ when this module is imported. numba's on-disk cache is keyed by the source of ev
 from __future__ import annotations
 
 import numpy as np
-from numba.types import Tuple, boolean, float64, int8, int16, int32, int64, uint16
+from numba.types import Tuple, float64, int32, int64
 
+from sim.core.codes import AWAY, EMPLOYED_HOME, UNEMPLOYED_HOME
 from sim.engines.vector import compiled_rules as rules
+from sim.engines.vector.bundles import Accounts, MonthTotals
 from sim.engines.vector.jit import jit
 
 
 @jit(inline="always")
 def _move(t, new, status, since, savings, saved, counts, month_mod):
+    """Tailor t changes status to `new`: its savings are settled, the status counts follow.
+    Takes the `Tailors` fields, not the bundle: a field read from a bundle costs a reference
+    count each time, and this runs once per tailor moved."""
     old = status[t]
     if saved[old] != 0.0:
         elapsed = (month_mod - np.int64(since[t])) & 0xFFFF  # uint16 clock, wraps
@@ -35,6 +40,13 @@ def _move(t, new, status, since, savings, saved, counts, month_mod):
     counts[new] += 1
     status[t] = new
     since[t] = month_mod
+
+
+@jit(inline="always")
+def _mover(tailors):
+    """The `Tailors` fields `_move` takes (status, since, savings, saved, counts)."""
+    return (tailors.status, tailors.since, tailors.savings, tailors.saved,
+            tailors.status_counts)  # fmt: skip
 
 
 @jit(inline="always")
@@ -115,24 +127,19 @@ def lay_off(firm, cut, tailors, locals_, u, employer, firm_tailors, first, nxt, 
     return out[:n], fired_l
 
 
-@jit(
-    Tuple((int64[:], float64[:], boolean[:], float64[:], float64[:]))(
-        int64[:], int16[:], int16[:], int32[:], int32[:], int32[:], float64[:], float64[:],
-        int64, int64, int64, int64,
-    ),
-)  # fmt: skip
+@jit()
 def month_totals(alive, stage, zone, cell, tailors, locals_, output, profit, S, Z, width, height):
     """The month's aggregates of the living firms `alive` for `sim.measures.monthly.MonthLog`, in
-    one pass: firms by (stage, zone), employment by zone, stages present (with workers), output by
-    stage, and the totals: employment, tailor workers, output, profit, sum of squared firm
-    employment, and the parts of Moran's I of firms per cell with rook contiguity
-    (`metrics.morans_i`): the sum of squared deviations from the mean, the sum over neighbouring
-    pairs of the products of deviations, and 1 if every cell holds as many."""
+    one pass, as a `MonthTotals`: firms by (stage, zone), employment by zone, stages present
+    (with workers), output by stage, the totals (employment, tailor workers, output, profit, sum
+    of squared firm employment), and the parts of Moran's I of firms per cell with rook
+    contiguity (`metrics.morans_i`): the sum of squared deviations from the mean, the sum over
+    neighbouring pairs of the products of deviations, and 1 if every cell holds as many."""
     cross = np.zeros(S * Z, dtype=np.int64)
     emp_zone = np.zeros(Z)
     present = np.zeros(S, dtype=np.bool_)
     out_stage = np.zeros(S)
-    totals = np.zeros(8)
+    totals = np.zeros(5)
     n_cells = width * height
     density = np.zeros(n_cells)
     for f in alive:
@@ -162,8 +169,11 @@ def month_totals(alive, stage, zone, cell, tailors, locals_, output, profit, S, 
                 half += z * (density[x * height + y + 1] - mean)
             if x + 1 < width:
                 half += z * (density[(x + 1) * height + y] - mean)
-    totals[5], totals[6], totals[7] = den, half, 1.0 if lo == hi else 0.0
-    return cross, emp_zone, present, out_stage, totals
+    moran_parts = np.array([den, half, 1.0 if lo == hi else 0.0])
+    return MonthTotals(
+        cross, emp_zone, present, out_stage, totals[0], totals[1], totals[2], totals[3],
+        totals[4], moran_parts,
+    )  # fmt: skip
 
 
 @jit(int64[:](int64[:], int64))
@@ -183,9 +193,8 @@ def positions_from_gaps(gaps, n):
 
 @jit()
 def migrate(
-    cand, u_back, jobless, u_leave, home_income, coastal_wage, active_levers, b_rec, home, away,
-    status, since, savings, saved, counts, month_mod, village, home_count, village_size,
-    attachment,
+    cand, u_back, jobless, u_leave, home_income, coastal_wage, active_levers, b_rec, tailors,
+    month_mod,
 ):  # fmt: skip
     """Return migration's moves, decided on the state at the start of the month. Candidate i
     passed a Bernoulli(max_hazard) draw before; if still away, it returns when
@@ -194,11 +203,14 @@ def migrate(
     the rule `leave_probability` of its months jobless. Statuses and village home counts move.
     Returns (the new jobless list: those who stayed, then the returnees; returns; departures)."""
     rm = b_rec[0].return_migration
+    status, since, savings, saved, counts = _mover(tailors)
+    village, attachment = tailors.village, tailors.attachment
+    home_count, village_size = tailors.home_count, tailors.village_size
     away_now = np.empty(cand.size, dtype=np.int64)
     share = np.empty(cand.size)
     n = 0
     for t in cand:
-        if status[t] == away:
+        if status[t] == AWAY:
             v = village[t]
             away_now[n] = t
             share[n] = home_count[v] / max(village_size[v], 1)
@@ -217,7 +229,7 @@ def migrate(
     for j in range(jobless.size):
         t = jobless[j]
         if u_leave[j] < p_leave[j]:
-            _move(t, away, status, since, savings, saved, counts, month_mod)
+            _move(t, AWAY, status, since, savings, saved, counts, month_mod)
             home_count[village[t]] -= 1
             n_leave += 1
         else:
@@ -227,7 +239,7 @@ def migrate(
     for i in range(n):
         if u_back[i] * rm.max_hazard < p_back[i]:
             t = away_now[i]
-            _move(t, home, status, since, savings, saved, counts, month_mod)
+            _move(t, UNEMPLOYED_HOME, status, since, savings, saved, counts, month_mod)
             home_count[village[t]] += 1
             out[m] = t
             m += 1
@@ -235,26 +247,22 @@ def migrate(
     return out[:m], n_back, n_leave
 
 
-@jit(
-    Tuple((int64[:], int64))(
-        int64[:], int64, int64[:], int64[:], int32[:], int32[:], boolean[:], int32[:], int32[:],
-        int16[:], int16[:], boolean[:], int8[:], float64[:], float64[:], float64,
-        float64[:, :], float64[:], float64[:], int64[:, :], int64, int64[:], int8, int8[:],
-        uint16[:], float64[:], float64[:], int64[:], int64, int32[:], int32[:],
-    ),
-    )  # fmt: skip
-def close_firms(
-    out, month, employer, owner, tailors, locals_, alive, died, cell, stage, zone, anchor,
-    origin, plant_m2, plant, anchor_weight, zone_counts, counts, boxes, window, n_cells, deaths,
-    jobless_status, status, since, savings, saved, status_counts, month_mod, first, nxt,
-):  # fmt: skip
+@jit()
+def close_firms(out, month, month_mod, tailors, firms, grid, deaths):
     """Firms `out` exit: their tailor employees (along each firm's staff list) and then their
     returnee owners become jobless at home, their plant space is freed, the firm counts and
     neighbourhood sums fall, deaths are counted by origin, and the firms are marked dead with
     no workers. Returns (the tailors released, the local workers released)."""
+    employer, nxt, first = tailors.employer, tailors.next_staff, firms.first_staff
+    tailors_n, locals_n, owner, cell = firms.tailors, firms.locals, firms.owner, firms.cell
+    plant_m2, stage, anchor, zone = firms.plant_m2, firms.stage, firms.anchor, firms.zone
+    origin, alive, died = firms.origin, firms.alive, firms.died
+    window, boxes, plant, counts_cell = grid.window, grid.boxes, grid.plant, grid.counts
+    zone_counts, anchor_weight, n_cells = grid.zone_counts, grid.anchor_weight, grid.n_cells
+    status, since, savings, saved, counts = _mover(tailors)
     n_staff = 0
     for f in out:
-        n_staff += tailors[f]
+        n_staff += tailors_n[f]
     released = np.empty(n_staff + out.size, dtype=np.int64)
     n = 0
     for f in out:
@@ -270,35 +278,35 @@ def close_firms(
         if owner[f] >= 0:
             released[n] = owner[f]
             n += 1
-        freed_locals += locals_[f]
+        freed_locals += locals_n[f]
         c = np.int64(cell[f])
         plant[c] += plant_m2[f]
         s = np.int64(stage[f])
         w = anchor_weight if anchor[f] else 1.0
         zone_counts[s, np.int64(zone[f])] -= w
         off = s * n_cells
-        counts[off + c] -= 1.0
+        counts_cell[off + c] -= 1.0
         for j in range(window.shape[1]):
             boxes[off + window[c, j]] -= 1.0
         deaths[origin[f]] += 1
         alive[f] = False
         died[f] = month
-        tailors[f] = 0
-        locals_[f] = 0
+        tailors_n[f] = 0
+        locals_n[f] = 0
     released = released[:n]
     for t in released:
-        _move(t, jobless_status, status, since, savings, saved, status_counts, month_mod)
+        _move(t, UNEMPLOYED_HOME, status, since, savings, saved, counts, month_mod)
     return released, freed_locals
 
 
 @jit()
-def labour_plan(
-    alive, tailors, locals_, age, capital, debt, margin, zone, target_col, leverage, kpw, b_rec
-):  # fmt: skip
+def labour_plan(alive, firms, leverage, kpw, b_rec):
     """Each living firm's employment target for the month (the rule `hiring_target`, with the
     credit room its zone's leverage allows; entrants without workers keep their start-up
-    target), written to `target_col`. Returns (targets, the uniforms the month's labour market
+    target), written to `firms.target`. Returns (targets, the uniforms the month's labour market
     needs at most: `labour_market`)."""
+    tailors, locals_, age, target_col = firms.tailors, firms.locals, firms.age, firms.target
+    capital, debt, margin, zone = firms.capital, firms.debt, firms.margin, firms.zone
     n = alive.size
     workers = np.empty(n, dtype=np.int64)
     mg, room = np.empty(n), np.empty(n)
@@ -323,10 +331,7 @@ def labour_plan(
 
 
 @jit()
-def labour_market(
-    alive, target, u, tailors, locals_, age, debt, kpw, employer, first, nxt, prv, jobless,
-    local_pool, status, since, savings, saved, status_counts, month_mod, employed, unemployed,
-):  # fmt: skip
+def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_pool, month_mod):
     """Layoffs, then matching, on the targets of `labour_plan`.
 
     Layoffs: a firm above its target cuts the excess, uniformly among its tailor and local
@@ -336,6 +341,10 @@ def labour_market(
     there are vacancies are drawn (a partial Fisher-Yates shuffle), which gives the hired the
     same distribution as shuffling them all. New debt pays the machines of a grown firm's new
     workers. Returns (the jobless list after, the local pool after, seekers, vacancies)."""
+    tailors, locals_, age, debt = firms.tailors, firms.locals, firms.age, firms.debt
+    employer, first = tailor_state.employer, firms.first_staff
+    nxt, prv = tailor_state.next_staff, tailor_state.prev_staff
+    status, since, savings, saved, counts = _mover(tailor_state)
     n = alive.size
     k = 0
     cut_firms = 0
@@ -364,7 +373,7 @@ def labour_market(
     seekers[: jobless.size] = jobless
     seekers[jobless.size :] = fired
     for t in fired:
-        _move(t, unemployed, status, since, savings, saved, status_counts, month_mod)
+        _move(t, UNEMPLOYED_HOME, status, since, savings, saved, counts, month_mod)
     # firms with vacancies, in random order
     gap = np.zeros(n, dtype=np.int64)
     hiring = 0
@@ -399,7 +408,7 @@ def labour_market(
             t = seekers[h]
             employer[t] = f
             _link(t, f, first, nxt, prv)
-            _move(t, employed, status, since, savings, saved, status_counts, month_mod)
+            _move(t, EMPLOYED_HOME, status, since, savings, saved, counts, month_mod)
             took_t += 1
             h += 1
         tailors[f] += took_t
@@ -413,77 +422,93 @@ def labour_market(
 
 @jit()
 def produce(
-    alive, stage, cell, zone, productivity, shock, tailors, locals_, age, plant_m2,
-    plant_months, debt, box, linked, n_cells, rent, base_rent, lever_terms, output_per_worker,
-    demand, input_cost_share, b_rec, lv_rec,
+    alive, shock, firms, grid, rent, lever_terms, output_per_worker, demand, input_cost_share,
+    b_rec, lv_rec,
 ):  # fmt: skip
     """Production and the costs before support of each living firm: productivity takes its
     monthly shock (productivity *= exp(shock_sd * shock), written back), then the rules
     `externality` (neighbours of the same stage, the firm itself out, and of linked stages),
-    `firm_output` and `firm_accounts`. Returns the rows (output, costs, financing request,
-    burden request, plant request, plant rent due, stage) by firm."""
+    `firm_output` and `firm_accounts`. Returns the firms' `Accounts` (output, costs, the
+    financing, burden and plant requests, plant rent due, stage)."""
     b = b_rec[0]
     n = alive.size
-    S = linked.shape[0]
-    s = np.empty(n, dtype=np.int64)
-    same, lk, prod, tl, lc = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    ag, pm2, pmo, db, rc, pr = (
-        np.empty(n),
-        np.empty(n),
-        np.empty(n),
-        np.empty(n),
-        np.empty(n),
-        (np.empty(n)),
+    linked, box, n_cells, base_rent = grid.linked, grid.boxes, grid.n_cells, grid.base_rent
+    f_stage, f_cell, f_zone, f_productivity = (
+        firms.stage,
+        firms.cell,
+        firms.zone,
+        firms.productivity,
     )
-    opw, dem, ics = np.empty(n), np.empty(n), np.empty(n)
+    f_tailors, f_locals, f_age, f_debt = firms.tailors, firms.locals, firms.age, firms.debt
+    f_plant_m2, f_plant_months = firms.plant_m2, firms.plant_months
+    S = linked.shape[0]
+    stage = np.empty(n, dtype=np.int64)
+    same, linked_sum, productivity = np.empty(n), np.empty(n), np.empty(n)
+    tailors, locals_, age = np.empty(n), np.empty(n), np.empty(n)
+    plant_m2, plant_months, debt = np.empty(n), np.empty(n), np.empty(n)
+    rent_cell, rent_zone = np.empty(n), np.empty(n)
+    per_worker, stage_demand, input_share = np.empty(n), np.empty(n), np.empty(n)
     lever = np.empty((3, n))
     sd = b.production.productivity_shock_sd
     for i in range(n):
         f = alive[i]
-        si, c, z = np.int64(stage[f]), np.int64(cell[f]), np.int64(zone[f])
+        si, c, z = np.int64(f_stage[f]), np.int64(f_cell[f]), np.int64(f_zone[f])
         acc = 0.0
         for q in range(S):
             acc += linked[si, q] * box[q * n_cells + c]
-        productivity[f] *= np.exp(sd * shock[i])
-        s[i] = si
+        f_productivity[f] *= np.exp(sd * shock[i])
+        stage[i] = si
         same[i] = box[si * n_cells + c] - 1.0
-        lk[i] = acc
-        prod[i] = productivity[f]
-        tl[i], lc[i], ag[i] = tailors[f], locals_[f], age[f]
-        pm2[i], pmo[i], db[i] = plant_m2[f], plant_months[f], debt[f]
-        rc[i], pr[i] = rent[c], base_rent[z]
+        linked_sum[i] = acc
+        productivity[i] = f_productivity[f]
+        tailors[i], locals_[i], age[i] = f_tailors[f], f_locals[f], f_age[f]
+        plant_m2[i], plant_months[i] = f_plant_m2[f], f_plant_months[f]
+        debt[i] = f_debt[f]
+        rent_cell[i], rent_zone[i] = rent[c], base_rent[z]
         for r in range(3):
             lever[r, i] = lever_terms[r, z]
-        opw[i], dem[i], ics[i] = output_per_worker[si], demand[si], input_cost_share[si]
-    ext = rules.externality(same, lk, b.externalities, b.agglomeration_unit)
-    out = rules.firm_output(opw, prod, ext, dem, tl, lc, b.production)
-    costs, rf, rb, rp, rent_due = rules.firm_accounts(
-        out, ics, tl, lc, pm2, rc, pr, db, pmo, ag, lever, b, lv_rec[0]
+        per_worker[i], stage_demand[i] = output_per_worker[si], demand[si]
+        input_share[i] = input_cost_share[si]
+    ext = rules.externality(same, linked_sum, b.externalities, b.agglomeration_unit)
+    out = rules.firm_output(
+        per_worker, productivity, ext, stage_demand, tailors, locals_, b.production
     )
-    rows = np.empty((7, n))
-    rows[0], rows[1], rows[2], rows[3], rows[4], rows[5] = out, costs, rf, rb, rp, rent_due
-    rows[6] = s
-    return rows
+    costs, req_fin, req_burden, req_plant, rent_due = rules.firm_accounts(
+        out, input_share, tailors, locals_, plant_m2, rent_cell, rent_zone, debt, plant_months,
+        age, lever, b, lv_rec[0],
+    )  # fmt: skip
+    return Accounts(out, costs, req_fin, req_burden, req_plant, rent_due, stage)
 
 
 @jit()
 def settle_accounts(
-    alive, rows, share_fin, share_burden, share_plant, amortization, profit, margin, capital,
-    debt, out_col, loss_streak, age, plant_months, plant_m2, n_stages,
+    alive, accounts, share_fin, share_burden, share_plant, amortization, firms, n_stages
 ):  # fmt: skip
-    """The month's books of each living firm (on `produce`'s rows): profit (output less costs
-    plus each lever's support, its request times the share granted), margin, capital, debt
-    amortization, loss streak, age and months in plant. Returns (output by stage, profit by
+    """The month's books of each living firm (on `produce`'s `Accounts`): profit (output less
+    costs plus each lever's support, its request times the share granted), margin, capital,
+    debt amortization, loss streak, age and months in plant. Returns (output by stage, profit by
     stage, plant rent collected net of the plant lever's discount)."""
+    profit, margin, capital, debt = firms.profit, firms.margin, firms.capital, firms.debt
+    loss_streak, age, plant_months = firms.loss_streak, firms.age, firms.plant_months
+    f_output, plant_m2 = firms.output, firms.plant_m2
+    output, costs, stage, rent_due = (
+        accounts.output,
+        accounts.costs,
+        accounts.stage,
+        accounts.rent_due,
+    )
+    req_fin, req_burden = accounts.financing_request, accounts.burden_request
+    req_plant = accounts.plant_request
     out_stage, profit_stage = np.zeros(n_stages), np.zeros(n_stages)
     rent = 0.0
     for i in range(alive.size):
         f = alive[i]
-        o = rows[0, i]
-        p = o - rows[1, i] + (share_fin * rows[2, i] + share_burden * rows[3, i]
-                              + share_plant * rows[4, i])  # fmt: skip
+        o = output[i]
+        p = o - costs[i] + (share_fin * req_fin[i]
+                            + share_burden * req_burden[i]
+                            + share_plant * req_plant[i])  # fmt: skip
         profit[f] = p
-        out_col[f] = o
+        f_output[f] = o
         positive = o > 0
         margin[f] = p / o if positive else 0.0
         capital[f] += p
@@ -492,25 +517,24 @@ def settle_accounts(
         age[f] += 1
         if plant_m2[f] > 0:
             plant_months[f] += 1
-        s = np.int64(rows[6, i])
+        s = stage[i]
         out_stage[s] += o
         profit_stage[s] += p
-        rent += rows[5, i] - rows[4, i] * share_plant
+        rent += rent_due[i] - req_plant[i] * share_plant
     return out_stage, profit_stage, rent
 
 
 @jit()
 def exit_firms(
-    alive, u, b_rec, guarantee_zones, guarantees, month, employer, owner, tailors, locals_,
-    alive_col, died, cell, stage, zone, anchor, origin, plant_m2, capital, loss_streak, age,
-    profit, debt, plant, anchor_weight, zone_counts, counts, boxes, window, n_cells, deaths,
-    jobless_status, status, since, savings, saved, status_counts, month_mod, first, nxt,
+    alive, u, b_rec, guarantee_zones, guarantees, month, month_mod, tailors, firms, grid, deaths
 ):  # fmt: skip
     """Exit: a firm goes when its capital is negative or its losses have lasted `loss_months`,
     or else with the hazard of the rule `exit_hazard` (uniforms `u`, one per firm). Then as
     `close_firms`. Returns (the tailors released, the local workers released, the debt of the
     firms gone in zones where guarantees act, if `guarantees`)."""
     ex = b_rec[0].exit
+    age, profit, capital, loss_streak = firms.age, firms.profit, firms.capital, firms.loss_streak
+    zone, debt = firms.zone, firms.debt
     n = alive.size
     ages, losing = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
     for i in range(n):
@@ -529,10 +553,5 @@ def exit_firms(
                 owed += debt[f]
     if m == 0:
         return np.empty(0, dtype=np.int64), 0, 0.0
-    released, freed = close_firms(
-        out[:m], month, employer, owner, tailors, locals_, alive_col, died, cell, stage, zone,
-        anchor, origin, plant_m2, plant, anchor_weight, zone_counts, counts, boxes, window,
-        n_cells, deaths, jobless_status, status, since, savings, saved, status_counts,
-        month_mod, first, nxt,
-    )  # fmt: skip
+    released, freed = close_firms(out[:m], month, month_mod, tailors, firms, grid, deaths)
     return released, freed, owed

@@ -5,9 +5,11 @@ Tailors are fixed-length arrays, firms a growing `Table`. Each phase prepares it
 world-level submodels of `sim.core.world.World`, shared with the Mesa engine, and the month's random
 numbers from the `Generator` streams) and then makes one call to a compiled kernel
 (`sim.engines.vector.kernels`, `sim.engines.vector.entry_kernels`) that loops over the agents
-concerned; no Python loop runs over agents. The kernels call the rules of `sim.core.rules` compiled
-from their own source (`sim.engines.vector.compiled_rules`), so the model has one definition per
-submodel.
+concerned; no Python loop runs over agents. A kernel takes the state as a few named bundles
+(`sim.engines.vector.bundles`: `Tailors`, `Grid`, `Location`, and of the firm table the columns
+a phase touches, such as `FirmsLabour`), which hold the engine's arrays themselves. The kernels call
+the rules of `sim.core.rules` compiled from their own source (`sim.engines.vector.compiled_rules`),
+so the model has one definition per submodel.
 
 Where the Mesa engine lets agents act one after another within a month, this engine lets a phase's
 agents act on the state at the start of the phase. docs/model.md ("The vector engine") lists each
@@ -31,33 +33,28 @@ import numpy as np
 import pandas as pd
 
 from sim.core import rules
-from sim.core.codes import (
-    AWAY,
-    EMPLOYED_HOME,
-    ENTREPRENEUR,
-    FIRM_COLUMNS,
-    INCUMBENT,
-    ORIGINS,
-    OUTSIDE,
-    PHASES,
-    RETURNEE,
-    UNEMPLOYED_HOME,
-)
+from sim.core.codes import AWAY, FIRM_COLUMNS, INCUMBENT, ORIGINS, PHASES, UNEMPLOYED_HOME
 from sim.core.levers import SUPPORT_ROWS
 from sim.core.population import draw_firms, draw_tailors
 from sim.core.scenario import Scenario
 from sim.core.streams import spawn_streams
 from sim.core.world import Environment, World
 from sim.engines.vector import compiled_rules, entry_kernels, kernels
+from sim.engines.vector.bundles import (
+    FirmsBooks,
+    FirmsEntry,
+    FirmsExit,
+    FirmsLabour,
+    FirmsProduction,
+    Grid,
+    Location,
+    Tailors,
+    empty_accounts,
+)
 from sim.engines.vector.soa import FIRM_FIELDS, Table
 from sim.measures.monthly import MonthLog, Snapshot, columns
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-# the firm columns an entrant's kernel writes, in the order of `entry_kernels._write_entrants`
-ENTRANT_COLUMNS = (
-    "alive", "stage", "zone", "x", "y", "cell", "origin", "anchor", "owner", "capital", "debt",
-    "target", "productivity", "age", "born", "plant_m2",
-)  # fmt: skip
 _WRAP = 1 << 16  # `since` holds the month modulo 2^16
 _SETTLE_EVERY = 1 << 15  # savings are settled for everyone this often, so elapsed never wraps
 
@@ -123,6 +120,21 @@ class VectorModel:
         self._counts = np.bincount(self.status, minlength=4).astype(np.int64)
         w = b.wages
         self._saved = np.array([w.coastal, w.home, 0.0, 0.0]) * w.saving_rate
+        self._tailors = Tailors(
+            status=self.status,
+            skill=self.skill,
+            since=self.since,
+            savings=self._savings,
+            saved=self._saved,
+            status_counts=self._counts,
+            employer=self.employer,
+            next_staff=self._next_staff,
+            prev_staff=self._prev_staff,
+            village=self.village,
+            attachment=self.attachment,
+            home_count=self.home_count,
+            village_size=self.village_size,
+        )
 
         # per-scenario constants of the grid, the zones and the location choice
         county, world = self.county, self.world
@@ -138,14 +150,12 @@ class VectorModel:
         assert (sizes > 0).all(), "a zone without cells"
         self._plant_flat = world.plant.reshape(-1)  # views: the world updates them in place
         self._counts_flat = world.counts.reshape(-1)
-        self._anchor_weight = b.outside_investment.anchor_weight
         self._cell_plant = math.exp(b.location.cell_plant)
         self._b_rec = compiled_rules.record(b)
         # what `levers.firm_support` reads: the sections of the levers that pay firms, so that a
         # scenario with other levers too (a placebo) runs the same compiled kernels
         self._lv_rec = compiled_rules.record(scenario.levers, only=SUPPORT_ROWS)
         self._zones = np.arange(county.n_zones)
-        self._at_home = np.array([EMPLOYED_HOME, UNEMPLOYED_HOME], dtype=np.int8)
         # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k], the
         # agglomeration unit folded in. This is an engine copy of rules.cell_weights (with the
         # power and the plant factor applied in entry_kernels.draw_cells), fused into one matrix;
@@ -171,13 +181,25 @@ class VectorModel:
             [np.where(inside, flat, 2 * S * N), np.where(inside, S * N + rank[flat], 2 * S * N)],
             axis=1,
         )
-        self._zone_policy = self.gov.zone_policy(0)
         self._box_flat = self._boxes[: S * N]
         self._box_z = self._boxes[S * N : 2 * S * N]  # the same sums with the cells in zone order
+        self._set_zone_policy(self.gov.zone_policy(0))
         # the world reads and writes the engine's sums: `World` recomputes `box` in place, never
         # rebinds it (tests/test_vector_measures.py checks that the view stays one)
-        world.box = self._box_flat.reshape(S, W, H)
-        world._box_stale = False
+        world.adopt_box(self._box_flat.reshape(S, W, H))
+        self._grid = Grid(
+            height=county.height,
+            n_cells=N,
+            zone_of_cell=self._zone_flat,
+            anchor_weight=float(b.outside_investment.anchor_weight),
+            plant=self._plant_flat,
+            counts=self._counts_flat,
+            zone_counts=world.zone_counts,
+            boxes=self._boxes,
+            window=self._window,
+            linked=self.chain.linked,
+            base_rent=county.base_rent,
+        )
 
         self.firms = Table(
             FIRM_FIELDS, capacity=max(64, 2 * len(scenario.population.initial_firms))
@@ -201,7 +223,7 @@ class VectorModel:
         self.local_pool -= int(f.workers.sum())
         self.initial_employment = float(f.workers.sum())
         self.world.environment(self.month, self.env, self.streams.production, box_fresh=True)
-        self._rows = np.empty((7, 0))  # `kernels.produce`'s rows, from production to accounts
+        self._accounts = empty_accounts()  # `kernels.produce`'s, from production to accounts
         self._record()
 
     # ------------------------------------------------------------------ helpers
@@ -281,9 +303,7 @@ class VectorModel:
             start, cells, each(stage, np.int64), np.int8(origin), each(anchor, np.bool_),
             each(owner, np.int64), each(capital, np.float64), each(debt, np.float64),
             each(target, np.int64), each(productivity, np.float64), each(age, np.int64),
-            self.month, mode, gets, need, self.county.height, self._zone_flat,
-            self._anchor_weight, *self._firm_columns(), self._plant_flat, self.world.zone_counts,
-            self._counts_flat, self._boxes, self._window, self.births,
+            self.month, mode, gets, need, self.firms.bundle(FirmsEntry), self._grid, self.births,
             isinstance(age, int) and age == 0,
         )  # fmt: skip
         self._a = None
@@ -306,7 +326,7 @@ class VectorModel:
             np.asarray(stages, dtype=np.int64), np.zeros(k, dtype=np.int64) + need_idx,
             np.asarray(needs, dtype=float), plant_only, u_zone, u_cell,
             self._b_rec[0]["location"], float(self.spec.behaviour.agglomeration_unit),
-            self._location_args(), self.world.zone_counts,
+            self._location(),
         )  # fmt: skip
 
     # ------------------------------------------------------------------ the month
@@ -325,7 +345,7 @@ class VectorModel:
         self.world.start_month(self.month)
         self.env.active_levers = self.gov.active_count(self.month)
         # no lever changes state between here and the end of location choice (investment)
-        self._zone_policy = self.gov.zone_policy(self.month)
+        self._set_zone_policy(self.gov.zone_policy(self.month))
 
     def _phase_migration(self) -> None:
         """Return migration on the peer shares at the start of the month.
@@ -341,9 +361,7 @@ class VectorModel:
         self._jobless, self.returns, self.departures = kernels.migrate(
             cand, u_back, self._jobless, u_leave, self.world.home_income(),
             self.spec.behaviour.wages.coastal, self.env.active_levers, self._b_rec,
-            np.int8(UNEMPLOYED_HOME), np.int8(AWAY), self.status, self.since, self._savings,
-            self._saved, self._counts, self.month % _WRAP, self.village, self.home_count,
-            self.village_size, self.attachment,
+            self._tailors, self.month % _WRAP,
         )  # fmt: skip
 
     def _phase_founding(self) -> None:
@@ -370,34 +388,44 @@ class VectorModel:
         cap_z, lev_z = world.founder_credit_terms(self.month, self._zones)
         start = self.firms.reserve(k)
         founded, self._jobless = entry_kernels.found(
-            pos, joint, u, u_loc, shock, self._b_rec, self._location_args(),
+            pos, joint, u, u_loc, shock, self._b_rec, self._location(),
             float(world.plant_need(ent.startup_workers)), plant_available,
-            np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float),
-            self.status, self.skill, self.since, self._savings, self._saved, self._counts,
-            self.month % _WRAP, self.employer, self._jobless, self.firms.cols["first_staff"],
-            self._next_staff, self._prev_staff, self.firms.cols["tailors"], self._at_home,
-            np.int8(UNEMPLOYED_HOME), np.int8(ENTREPRENEUR), np.int8(RETURNEE), start,
-            self.month, self.county.height, self._zone_flat, self._anchor_weight,
-            *self._firm_columns(), self.world.zone_counts, self._counts_flat, self._boxes,
-            self._window, self.births,
+            np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float), self._tailors,
+            self._jobless, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
+            self.month,
+            self.month % _WRAP,
         )  # fmt: skip
         self.firms.n = start + founded  # the slots not used stay free
         if founded:
             self._a = None
 
-    def _firm_columns(self) -> list[np.ndarray]:
-        c = self.firms.cols
-        return [c[k] for k in ENTRANT_COLUMNS]
+    def _location(self) -> Location:
+        """What the location submodel reads (`entry_kernels.locate`), with this month's zone
+        policy."""
+        return self._loc
 
-    def _location_args(self) -> tuple:
-        """What the location submodel reads besides the zone counts (`entry_kernels.locate`)."""
+    def _set_zone_policy(self, policy: np.ndarray) -> None:
+        """The month's zone policy (`Government.zone_policy`), and with it the `Location` the
+        month's entrants read (its other fields are arrays the engine updates in place)."""
+        self._zone_policy = policy
         county, loc = self.county, self.spec.behaviour.location
-        return (
-            county.area, county.advantage, county.base_rent, self._zone_policy, self.chain.linked,
-            bool(loc.count_all_stages), self._plant_flat, self._zone_order, self._zone_start,
-            self._zone_end, self._mass_coef, self._box_z, float(loc.cell_increasing_returns),
-            self._cell_plant,
-        )  # fmt: skip
+        self._loc = Location(
+            area=county.area,
+            advantage=county.advantage,
+            base_rent=county.base_rent,
+            policy=self._zone_policy,
+            linked=self.chain.linked,
+            count_all_stages=bool(loc.count_all_stages),
+            zone_counts=self.world.zone_counts,
+            plant=self._plant_flat,
+            zone_order=self._zone_order,
+            zone_start=self._zone_start,
+            zone_end=self._zone_end,
+            mass_coef=self._mass_coef,
+            box_z=self._box_z,
+            power=float(loc.cell_increasing_returns),
+            plant_factor=self._cell_plant,
+        )
 
     def _phase_investment(self) -> None:
         """Outside investors: how many arrive (`World.investor_arrivals`), then
@@ -414,9 +442,8 @@ class VectorModel:
         entered = entry_kernels.invest(
             n, u, u_loc, shock, world.investor_stage_weights(), world.stage_margin,
             float(self._counts[UNEMPLOYED_HOME] + self.local_pool), self._b_rec,
-            self._location_args(), needs, start, self.month, np.int8(OUTSIDE),
-            self.county.height, self._zone_flat, self._anchor_weight, *self._firm_columns(),
-            world.zone_counts, self._counts_flat, self._boxes, self._window, self.births,
+            self._location(), needs, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
+            self.month,
         )  # fmt: skip
         self.firms.n = start + entered  # the slots not used stay free
         if entered:
@@ -426,19 +453,14 @@ class VectorModel:
         """Targets (`kernels.labour_plan`), then layoffs and matching
         (`kernels.labour_market`)."""
         g = self.streams.labour
-        c = self.firms.cols
+        firms = self.firms.bundle(FirmsLabour)
         kpw = self.spec.behaviour.entrepreneurship.capital_per_worker
         a = self._alive()
         leverage = np.asarray(self.world.firm_leverage(self.month, self._zones), dtype=float)
-        target, n_uniforms = kernels.labour_plan(
-            a, c["tailors"], c["locals"], c["age"], c["capital"], c["debt"], c["margin"],
-            c["zone"], c["target"], leverage, kpw, self._b_rec,
-        )  # fmt: skip
+        target, n_uniforms = kernels.labour_plan(a, firms, leverage, kpw, self._b_rec)
         self._jobless, self.local_pool, seekers, vacancies = kernels.labour_market(
-            a, target, g.random(n_uniforms), c["tailors"], c["locals"], c["age"], c["debt"],
-            kpw, self.employer, c["first_staff"], self._next_staff, self._prev_staff,
-            self._jobless, self.local_pool, self.status, self.since, self._savings, self._saved,
-            self._counts, self.month % _WRAP, np.int8(EMPLOYED_HOME), np.int8(UNEMPLOYED_HOME),
+            a, target, g.random(n_uniforms), firms, kpw, self._tailors, self._jobless,
+            self.local_pool, self.month % _WRAP,
         )  # fmt: skip
         self.world.last_seekers = float(seekers)
         self.world.last_vacancies = float(vacancies)
@@ -447,31 +469,30 @@ class VectorModel:
         """The month's environment (`World.environment`), then `kernels.produce`."""
         world = self.world
         world.environment(self.month, self.env, self.streams.production, box_fresh=True)
-        c = self.firms.cols
         a = self._alive()
         env = self.env
-        self._rows = kernels.produce(
-            a, c["stage"], c["cell"], c["zone"], c["productivity"],
-            self.streams.production.standard_normal(a.size), c["tailors"], c["locals"],
-            c["age"], c["plant_m2"], c["plant_months"], c["debt"], self._box_flat,
-            self.chain.linked, self._N, env.rent.ravel(), self.county.base_rent,
-            env.lever_terms, self.chain.output_per_worker, env.demand, env.input_cost_share,
-            self._b_rec, self._lv_rec,
+        self._accounts = kernels.produce(
+            a, self.streams.production.standard_normal(a.size),
+            self.firms.bundle(FirmsProduction), self._grid,
+            env.rent.ravel(), env.lever_terms, self.chain.output_per_worker, env.demand,
+            env.input_cost_share, self._b_rec, self._lv_rec,
         )  # fmt: skip
 
     def _phase_accounts(self) -> None:
         """Each lever pays its share of what firms request (`Government.grant`), then
         `kernels.settle_accounts`; stage margins and local supply for next month."""
-        c = self.firms.cols
-        rows = self._rows
+        accounts = self._accounts
         month, gov = self.month, self.gov
-        requested = [float(rows[r].sum()) for r in (2, 3, 4)]  # by support row
+        requested = [
+            float(accounts.financing_request.sum()),
+            float(accounts.burden_request.sum()),
+            float(accounts.plant_request.sum()),
+        ]  # in the order of SUPPORT_ROWS
         s_fin, s_bur, s_pla = gov.grant_support(requested, month)
         out_stage, profit_stage, rent = kernels.settle_accounts(
-            self._alive(), rows, s_fin, s_bur, s_pla,
-            self.spec.behaviour.production.amortization, c["profit"], c["margin"],
-            c["capital"], c["debt"], c["output"], c["loss_streak"], c["age"], c["plant_months"],
-            c["plant_m2"], self.chain.n,
+            self._alive(), accounts, s_fin, s_bur, s_pla,
+            self.spec.behaviour.production.amortization, self.firms.bundle(FirmsBooks),
+            self.chain.n,
         )  # fmt: skip
         gov.plant_rent_collected += rent
         self.world.record_accounts(out_stage, profit_stage)
@@ -480,19 +501,12 @@ class VectorModel:
         """`kernels.exit_firms`; loan guarantees pay their share of the debt left behind."""
         if not self.spec.behaviour.exit.enabled:
             return
-        c = self.firms.cols
         a = self._alive()
         cover_zones = self.gov.exit_cover_zones(self.month)
         released, freed_locals, owed = kernels.exit_firms(
             a, self.streams.exit.random(a.size), self._b_rec,
-            cover_zones, bool(cover_zones.any()), self.month, self.employer,
-            c["owner"], c["tailors"], c["locals"], c["alive"], c["died"], c["cell"],
-            c["stage"], c["zone"], c["anchor"], c["origin"], c["plant_m2"], c["capital"],
-            c["loss_streak"], c["age"], c["profit"], c["debt"], self._plant_flat,
-            self._anchor_weight, self.world.zone_counts, self._counts_flat, self._boxes,
-            self._window, self._N, self.deaths, np.int8(UNEMPLOYED_HOME), self.status,
-            self.since, self._savings, self._saved, self._counts, self.month % _WRAP,
-            c["first_staff"], self._next_staff,
+            cover_zones, bool(cover_zones.any()), self.month, self.month % _WRAP,
+            self._tailors, self.firms.bundle(FirmsExit), self._grid, self.deaths,
         )  # fmt: skip
         self.gov.pay_exit_debt(owed, self.month)
         if released.size or freed_locals:
@@ -510,23 +524,23 @@ class VectorModel:
         a = self._alive()
         world, gov = self.world, self.gov
         S, Z = self.chain.n, self.county.n_zones
-        cross, emp_zone, present, out_stage, tot = kernels.month_totals(
+        tot = kernels.month_totals(
             a, c["stage"], c["zone"], c["cell"], c["tailors"], c["locals"], c["output"],
             c["profit"], S, Z, self.county.width, self.county.height,
         )  # fmt: skip
         self.log.record(
             month=self.month,
-            cross=cross,
-            employment=int(tot[0]),
-            tailor_workers=int(tot[1]),
-            output=tot[2],
-            profit=tot[3],
-            workers_sq=tot[4],
-            emp_zone=emp_zone,
-            present=present,
-            out_stage=out_stage,
+            cross=tot.cross,
+            employment=int(tot.employment),
+            tailor_workers=int(tot.tailor_workers),
+            output=tot.output,
+            profit=tot.profit,
+            workers_sq=tot.workers_sq,
+            emp_zone=tot.emp_zone,
+            present=tot.present,
+            out_stage=tot.out_stage,
             local_share=world.local_share,
-            moran_parts=tot[5:],
+            moran_parts=tot.moran_parts,
             status_counts=self._counts.copy(),
             returns=self.returns,
             departures=self.departures,

@@ -2,7 +2,9 @@
 
 Declared fields (name -> dtype, default) drive the allocation. Arrays grow geometrically, so
 adding firms month after month copies each array only O(log n) times; dead firms are marked, not
-compacted, so a firm keeps its slot (its id) for the whole run.
+compacted, so a firm keeps its slot (its id) for the whole run. A kernel takes the columns it
+touches as one named tuple (`Table.bundle`, with a type of `sim.engines.vector.bundles` such as
+`FirmsLabour`), whole capacity, by slot.
 """
 
 from __future__ import annotations
@@ -41,13 +43,20 @@ FIRM_FIELDS: dict[str, tuple[type | np.dtype, float]] = {
 class Table:
     """Columns of equal length with spare capacity; `n` slots are in use."""
 
-    def __init__(
-        self, fields: dict[str, tuple[type | np.dtype, float]], capacity: int = 64
-    ) -> None:
+    def __init__(self, fields: dict[str, tuple[type | np.dtype, float]], capacity: int = 64):
         self.fields = fields
         self.n = 0
         self.capacity = max(1, capacity)
         self.cols = {k: np.full(self.capacity, d, dtype=t) for k, (t, d) in fields.items()}
+        self._bundles: dict[type, tuple] = {}
+
+    def bundle(self, kind: type) -> tuple:
+        """The columns named by the fields of `kind` (a named tuple type), at full capacity, as
+        a `kind`; built once, and again only after the arrays grew."""
+        b = self._bundles.get(kind)
+        if b is None:
+            b = self._bundles[kind] = kind(**{k: self.cols[k] for k in kind._fields})
+        return b
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("cols")
@@ -72,6 +81,7 @@ class Table:
                 grown[: self.n] = self.cols[k][: self.n]
                 self.cols[k] = grown
             self.capacity = new
+            self._bundles.clear()
         start = self.n
         self.n += count
         return start
