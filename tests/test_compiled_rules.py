@@ -85,10 +85,6 @@ def test_compiled_rules_agree_with_numpy(scenario):
         ),
         "entry_productivity": ((30 * x + 1, y, b.production), (30 * x + 1, y, rb["production"])),
         "exit_hazard": ((ages, loss, b.exit), (ages, loss, rb["exit"])),
-        "hiring_target": (
-            (ages, x - 0.5, money, 3e4, b.production),
-            (ages, x - 0.5, money, 3e4, rb["production"]),
-        ),
     }
     zone = (g.random(Z), g.random((2, Z)) * 9, g.random((2, Z)), g.random(Z), 5 + g.random(Z))
     zone_rest = (g.random((2, Z)) < 0.5).astype(float), g.random(Z)
@@ -104,7 +100,12 @@ def test_compiled_rules_agree_with_numpy(scenario):
         (*support, b.taxes, b.production, lv),
         (*support, rb["taxes"], rb["production"], rl),
     )
-    assert set(checks) == set(cr.COMPILED) - {"logistic"}
+    coef = g.random((S, S))
+    nbhd = 3 * g.random((S, N))
+    checks["cell_mass"] = ((coef[2], nbhd), (coef[2], nbhd))
+    checks["cell_weights"] = ((1 + x, plant, b.location), (1 + x, plant, rb["location"]))
+    checks["entrant_capital"] = ((ages, b.entrepreneurship), (ages, rb["entrepreneurship"]))
+    assert set(checks) | set(SCALAR_CASES) == set(cr.COMPILED) - {"logistic"}
     for name, (numpy_args, compiled_args) in checks.items():
         want = getattr(rules, name)(*numpy_args)
         got = getattr(cr, name)(*compiled_args)
@@ -116,11 +117,51 @@ def test_compiled_rules_agree_with_numpy(scenario):
             _close(c, w)
 
 
-def test_the_scalar_path_is_compiled_away_but_kept_for_mesa():
-    p = sim.load_scenario(SCENARIOS / "baseline.yaml").behaviour.production
-    assert rules.SCALAR_FAST_PATH and not cr._namespace["SCALAR_FAST_PATH"]
-    # the Mesa engine's scalar call and the array path give the same target
-    for w, m, room in [(10, 0.05, 1e6), (10, -0.1, 0.0), (0, 0.05, 5e4), (33, 0.0, 1e5)]:
-        one = rules.hiring_target(w, m, room, 3e4, p)
-        arr = rules.hiring_target(np.array([w]), np.array([m]), np.array([room]), 3e4, p)
-        assert isinstance(one, int) and one == int(arr[0])
+# The state transitions take one agent's scalars (the kernels call them per agent): cases that
+# reach each branch, as (arguments, the scenario sections they take by name).
+SCALAR_CASES = {
+    "hiring_target": [
+        ((10, 0.05, 1e6, 3e4), "production"),  # grows by hire_rate, finance not binding
+        ((10, 0.05, 4e4, 3e4), "production"),  # grows as far as credit allows: one machine
+        ((10, 0.05, -5.0, 3e4), "production"),  # no credit room: stays
+        ((10, -0.1, 0.0, 3e4), "production"),  # shrinks by fire_rate, at least one
+        ((0, 0.05, 5e4, 3e4), "production"),  # an empty firm grows by at least one
+        ((33, 0.0, 1e5, 3e4), "production"),  # between the thresholds: stays
+    ],
+    "credit_room": [((1e5, 2e4, 1.5), None), ((-1e5, 2e4, 1.5), None)],
+    "machine_debt": [((3, 5, 3e4), None), ((3, 0, 3e4), None)],
+    "shocked_productivity": [((1.2, -0.7), "production"), ((0.9, 2.0), "production")],
+    "forced_exit": [((-1.0, 0), "exit"), ((5.0, 99), "exit"), ((5.0, 0), "exit")],
+    "can_finance": [((1e4, 5e4, 6e4), None), ((1e4, 4e4, 6e4), None)],
+    "founder_equity": [((1e4, 6e4), None), ((9e4, 6e4), None)],
+    "settle_firm": [
+        ((1e5, 9e4, 2e3, 5e4, 1e4, 2, 13, True, 3, 0.01), None),  # profit, plant
+        ((1e5, 1.2e5, 0.0, 5e4, 1e4, 2, 13, False, 0, 0.01), None),  # a loss
+        ((0.0, 1e3, 0.0, 5e4, 1e4, 2, 0, False, 0, 0.01), None),  # idle: no output
+    ],
+}
+
+
+TRANSCENDENTAL = {"shocked_productivity"}
+
+
+@pytest.mark.parametrize("name", list(SCALAR_CASES))
+def test_compiled_transitions_agree_with_python(scenario, name):
+    """Each transition gives, compiled for one agent's scalars, what the Mesa engine's
+    plain-Python call gives, of the same kind (an integer stays an integer): exactly (same
+    arithmetic), or to the last bit where an exp is compiled."""
+    b = scenario.behaviour
+    rb = cr.record(b)[0]
+    for args, section in SCALAR_CASES[name]:
+        extra = ((getattr(b, section),), (rb[section],)) if section else ((), ())
+        want = getattr(rules, name)(*args, *extra[0])
+        got = getattr(cr, name)(*args, *extra[1])
+        want_t = want if isinstance(want, tuple) else (want,)
+        got_t = got if isinstance(got, tuple) else (got,)
+        assert len(got_t) == len(want_t)
+        for w, c in zip(want_t, got_t, strict=True):
+            assert np.asarray(c).dtype.kind == np.asarray(w).dtype.kind, (name, args)
+            if name in TRANSCENDENTAL:  # compiled exp may round the last bit differently
+                assert c == pytest.approx(w, rel=1e-15), (name, args)
+            else:
+                assert c == w, (name, args)

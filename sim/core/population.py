@@ -81,5 +81,5 @@ def draw_firms(
             dtype=float,
         ),
         age=g.integers(24, 121, n),
-        capital=ent.startup_fixed_cost + ent.capital_per_worker * w.astype(float),
+        capital=rules.entrant_capital(w.astype(float), ent),
     )

@@ -1,8 +1,13 @@
-"""The rules of the model, each written once as a pure function over NumPy values that broadcast.
+"""The rules of the model, each written once as a pure function.
 
-A Mesa agent calls a rule with its own scalars; the vector engine calls the same rule with whole
-arrays. The ODD (docs/model.md) points at one function here per submodel, so the engines cannot
-drift apart. No function here draws random numbers: draws are made by the engines and passed in.
+Formulas over NumPy values broadcast: a Mesa agent calls such a rule with its own scalars, the
+vector engine with whole arrays. State transitions (what a hire, a founding, a month's books or
+an exit do to an agent's state: `hiring_target`, `credit_room`, `machine_debt`, `can_finance`,
+`founder_equity`, `entrant_capital`, `shocked_productivity`, `forced_exit`, `settle_firm`) take one
+agent's scalars: the Mesa engine calls them per agent, the vector engine per agent inside its
+compiled loops (`sim.engines.vector.compiled_rules` compiles this module's source). The ODD
+(docs/model.md) points at one function here per rule, so the engines cannot drift apart. No
+function here draws random numbers: draws are made by the engines and passed in.
 """
 
 from __future__ import annotations
@@ -26,11 +31,6 @@ from sim.core.scenario import (
 )
 
 Float = NDArray[np.float64] | float
-
-# Rules with a plain-Python path for one Mesa agent's scalars take it only while this is true;
-# sim.engines.vector.compiled_rules compiles the rules with it false, so that numba sees the array
-# path alone.
-SCALAR_FAST_PATH = True
 
 
 def logistic(v: ArrayLike) -> Float:
@@ -104,6 +104,24 @@ def founding_probability(
     base = p.max_hazard * logistic(p.intercept + p.profit * gain)
     delay = np.where(np.asarray(has_plant, dtype=np.bool_), 0.0, p.premises_delay_months)
     return base / (1.0 + delay)
+
+
+def can_finance(savings: float, credit: float, cost: float) -> bool:
+    """A founder founds only if savings and founder credit together meet the start-up cost."""
+    return savings + credit >= cost
+
+
+def founder_equity(savings: float, cost: float) -> tuple[float, float]:
+    """(equity, debt) of a financed founding: savings pay what they can of the cost (the
+    founder keeps the rest of them), the remainder is borrowed."""
+    equity = min(savings, cost)
+    return equity, cost - equity
+
+
+def entrant_capital(workers: Float, p: EntrepreneurshipSpec) -> Float:
+    """Start-up capital of an outside investor's or an incumbent's firm of `workers` workers:
+    the fixed cost plus the machines of its workers, paid in equity."""
+    return p.startup_fixed_cost + p.capital_per_worker * workers
 
 
 # ------------------------------------------------------------------------ 3. outside investment
@@ -181,16 +199,29 @@ def zone_weights(
     return np.where(area > 0, area**p.area_exponent, 0.0) * agglomeration * np.exp(utility)
 
 
-def cell_weights(
-    same_nbhd: np.ndarray,
-    linked_nbhd: np.ndarray,
-    has_plant: np.ndarray,
-    p: LocationSpec,
-    unit: float,
-) -> np.ndarray:
-    """Attractiveness of each cell inside the chosen zone: nearby firms (in agglomeration
-    units) and free plant space."""
-    mass = 1.0 + (same_nbhd + p.linkage_weight * linked_nbhd) / unit
+def cell_mass_coefficients(linked: np.ndarray, p: LocationSpec, unit: float) -> np.ndarray:
+    """(stage, stage): how much each nearby firm of stage k adds to a cell's mass for an
+    entrant of stage s: 1 for its own stage (every stage with `count_all_stages`) plus
+    `linkage_weight` for an IO-linked stage, in agglomeration units. A cell's mass is
+    `1 + coef[s] . nbhd[:, cell]` (`cell_mass`)."""
+    S = linked.shape[0]
+    own = np.ones((S, S)) if p.count_all_stages else np.eye(S)
+    return (own + p.linkage_weight * linked) / unit
+
+
+def cell_mass(coef_row: np.ndarray, nbhd: np.ndarray) -> np.ndarray:
+    """Agglomeration mass of each cell (columns of `nbhd`, the firms by stage in each cell's
+    neighbourhood) for an entrant whose row of `cell_mass_coefficients` is `coef_row`:
+    1 + sum_k coef_row[k] nbhd[k, cell], summed over stages in order."""
+    mass = np.ones(nbhd.shape[1])
+    for k in range(coef_row.size):
+        mass += coef_row[k] * nbhd[k]
+    return mass
+
+
+def cell_weights(mass: np.ndarray, has_plant: np.ndarray, p: LocationSpec) -> np.ndarray:
+    """Attractiveness of each cell inside the chosen zone: its agglomeration mass (`cell_mass`)
+    raised to `cell_increasing_returns`, and free plant space."""
     return mass**p.cell_increasing_returns * np.exp(p.cell_plant * has_plant)
 
 
@@ -287,37 +318,39 @@ def entry_productivity(planned_workers: Float, shock: Float, p: ProductionSpec) 
 
 
 def hiring_target(
-    workers: ArrayLike,
-    margin: ArrayLike,
-    credit_room: ArrayLike,
-    capital_per_worker: float,
-    p: ProductionSpec,
-) -> NDArray[np.int64] | int:
+    workers: int, margin: float, credit_room: float, capital_per_worker: float, p: ProductionSpec
+) -> int:
     """Employment a firm wants next: grow when profitable (by hire_rate, at least one worker,
     as far as it can finance the machines), shrink by fire_rate when loss-making, else stay.
 
-    Scalars (one Mesa agent) take a plain-Python path with the same arithmetic as the array
-    path, because NumPy's per-call overhead dominates for a single value.
+    One firm's scalars: the Mesa engine calls it per agent, the vector engine per firm inside
+    its compiled loop (`kernels.labour_plan`), so the arithmetic is written once.
     """
     cpw = max(capital_per_worker, 1e-9)
-    if SCALAR_FAST_PATH and (
-        np.ndim(workers) == 0 and np.ndim(margin) == 0 and np.ndim(credit_room) == 0
-    ):
-        w, m = int(workers), float(margin)
-        if m > p.margin_to_grow:
-            return w + int(
-                min(max(1, math.floor(p.hire_rate * w)), max(math.floor(credit_room / cpw), 0))
-            )
-        if m < 0:
-            return max(w - max(1, math.floor(p.fire_rate * w)), 0)
-        return w
-    w = np.asarray(workers, dtype=np.int64)
-    m = np.asarray(margin, dtype=np.float64)
-    step_up = np.maximum(1, np.floor(p.hire_rate * w))
-    affordable = np.maximum(np.floor(np.asarray(credit_room, dtype=np.float64) / cpw), 0)
-    up = np.minimum(step_up, affordable).astype(np.int64)
-    down = np.maximum(1, np.floor(p.fire_rate * w)).astype(np.int64)
-    return np.where(m > p.margin_to_grow, w + up, np.where(m < 0, np.maximum(w - down, 0), w))
+    if margin > p.margin_to_grow:
+        step_up = max(1, math.floor(p.hire_rate * workers))
+        affordable = max(math.floor(credit_room / cpw), 0)
+        return workers + min(step_up, affordable)
+    if margin < 0:
+        return max(workers - max(1, math.floor(p.fire_rate * workers)), 0)
+    return workers
+
+
+def credit_room(capital: float, debt: float, leverage: float) -> float:
+    """What a firm may still borrow: `leverage` times its net worth (if positive), less its
+    debt (guarantees raise the leverage where they act)."""
+    return leverage * max(capital, 0.0) - debt
+
+
+def machine_debt(new_workers: int, age_months: int, capital_per_worker: float) -> float:
+    """New debt for the machines of a firm's new workers: an incumbent buys them on credit; an
+    entrant in its first month has paid for its start-up team in its start-up cost."""
+    return capital_per_worker * new_workers if age_months > 0 else 0.0
+
+
+def shocked_productivity(productivity: Float, shock: Float, p: ProductionSpec) -> Float:
+    """Productivity after the month's idiosyncratic shock (a log random walk; shock ~ N(0,1))."""
+    return productivity * np.exp(p.productivity_shock_sd * shock)
 
 
 # ------------------------------------------------------------------------ 7. exit
@@ -329,6 +362,12 @@ def exit_hazard(age_months: ArrayLike, loss: ArrayLike, p: ExitSpec) -> Float:
     monthly = 1.0 - (1.0 - annual) ** (1.0 / 12.0)
     after_loss = np.where(np.asarray(loss, dtype=np.bool_), p.loss_multiplier, 1.0)
     return np.minimum(1.0, monthly * after_loss)
+
+
+def forced_exit(capital: float, loss_streak: int, p: ExitSpec) -> bool:
+    """A firm must exit, whatever its hazard, when its capital is negative or its losses have
+    lasted `loss_months` months in a row."""
+    return capital < 0 or loss_streak >= p.loss_months
 
 
 # ------------------------------------------------------------------------ 6. sourcing & 7. profit
@@ -382,3 +421,33 @@ def firm_accounts(
         lv,
     )  # fmt: skip
     return costs, req_fin, req_burden, req_plant, rent_plant
+
+
+def settle_firm(
+    output: float,
+    costs: float,
+    support: float,
+    capital: float,
+    debt: float,
+    loss_streak: int,
+    age_months: int,
+    in_plant: bool,
+    plant_months: int,
+    amortization: float,
+) -> tuple[float, float, float, float, int, int, int]:
+    """A firm's books at the end of the month, after the support its levers granted: (profit,
+    margin, capital, debt, loss streak, age, months in plant). Profit is output less costs plus
+    support, all of it retained in capital; debt amortizes; the loss streak counts months in a
+    row with a loss or no output."""
+    profit = output - costs + support
+    margin = profit / output if output > 0 else 0.0
+    idle_or_losing = profit < 0 or not output > 0
+    return (
+        profit,
+        margin,
+        capital + profit,
+        debt * (1.0 - amortization),
+        loss_streak + 1 if idle_or_losing else 0,
+        age_months + 1,
+        plant_months + 1 if in_plant else plant_months,
+    )

@@ -72,6 +72,9 @@ class World:
         # the band matrices of rules.box_sum for this grid, built once
         self.bands = (rules.box_band(W, self.radius), rules.box_band(H, self.radius))
         self.cells_nbhd = rules.box_sum(np.ones((W, H)), self.radius, self.bands)
+        self.mass_coef = rules.cell_mass_coefficients(
+            self.chain.linked, scenario.behaviour.location, scenario.behaviour.agglomeration_unit
+        )
         self.demand_log = np.zeros(S)
         self.local_share = np.zeros(S)
         self.stage_margin = np.full(S, scenario.chain.base_margin)
@@ -222,10 +225,9 @@ class World:
         cells = self.county.cells_of_zone[zone]
         xs, ys = self.county.cell_xy(cells)
         box = self.neighbourhoods()
-        same = box.sum(axis=0)[xs, ys] if loc.count_all_stages else box[stage, xs, ys]
-        linked = np.tensordot(self.chain.linked[stage], box[:, xs, ys], axes=1)
+        mass = rules.cell_mass(self.mass_coef[stage], box[:, xs, ys])
         has_plant = (self.plant[xs, ys] >= need_m2) & (need_m2 > 0)
-        w = rules.cell_weights(same, linked, has_plant, loc, self.spec.behaviour.agglomeration_unit)
+        w = rules.cell_weights(mass, has_plant, loc)
         if plant_only and (w * has_plant).sum() > 0:
             w = w * has_plant
         return cells, w

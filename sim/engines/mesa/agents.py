@@ -143,15 +143,12 @@ class Firm(FixedAgent):
         m = self.model
         if self.age == 0 and self.workers == 0:
             return  # an entrant keeps its start-up target
-        credit_room = m.credit_limit(self) - self.debt
-        self.target = int(
-            rules.hiring_target(
-                self.workers,
-                self.margin,
-                credit_room,
-                m.spec.behaviour.entrepreneurship.capital_per_worker,
-                m.spec.behaviour.production,
-            )
+        self.target = rules.hiring_target(
+            self.workers,
+            self.margin,
+            m.credit_room(self),
+            m.spec.behaviour.entrepreneurship.capital_per_worker,
+            m.spec.behaviour.production,
         )
 
     def produce(self) -> None:
@@ -164,8 +161,10 @@ class Firm(FixedAgent):
         same = env.box[s, x, y] - 1.0
         linked = float(m.chain.linked[s] @ env.box[:, x, y])
         ext = rules.externality(same, linked, b.externalities, b.agglomeration_unit)
-        self.productivity *= float(
-            np.exp(b.production.productivity_shock_sd * m.streams.production.standard_normal())
+        self.productivity = float(
+            rules.shocked_productivity(
+                self.productivity, m.streams.production.standard_normal(), b.production
+            )
         )
         self.output = float(
             rules.firm_output(
@@ -204,22 +203,33 @@ class Firm(FixedAgent):
         m.gov.plant_rent_collected += (
             self.plant_rent_due - self.requests[plant] * granted_share[plant]
         )
-        self.profit = self.output - self.costs + support
-        self.margin = self.profit / self.output if self.output > 0 else 0.0
-        self.capital += self.profit
-        self.debt *= 1.0 - m.spec.behaviour.production.amortization
-        idle_or_losing = self.profit < 0 or self.output <= 0
-        self.loss_streak = self.loss_streak + 1 if idle_or_losing else 0
-        self.age += 1
-        if self.plant_m2 > 0:
-            self.plant_months += 1
+        (
+            self.profit,
+            self.margin,
+            self.capital,
+            self.debt,
+            self.loss_streak,
+            self.age,
+            self.plant_months,
+        ) = rules.settle_firm(
+            self.output,
+            self.costs,
+            support,
+            self.capital,
+            self.debt,
+            self.loss_streak,
+            self.age,
+            self.plant_m2 > 0,
+            self.plant_months,
+            m.spec.behaviour.production.amortization,
+        )
 
     def should_exit(self) -> bool:
         """Exit submodel: forced by negative capital or sustained losses, else an age hazard."""
         ex = self.model.spec.behaviour.exit
         if not ex.enabled:
             return False
-        if self.capital < 0 or self.loss_streak >= ex.loss_months:
+        if rules.forced_exit(self.capital, self.loss_streak, ex):
             return True
         return bool(
             self.model.streams.exit.random() < rules.exit_hazard(self.age, self.profit < 0, ex)

@@ -115,9 +115,10 @@ class ClusterModel(Model):
         """Share of a village's tailors who are home now (seen by the next tailor to decide)."""
         return self.village_home[village] / max(self.village_size[village], 1.0)
 
-    def credit_limit(self, firm: Firm) -> float:
-        """How much a firm may owe: a multiple of its net worth (guarantees raise it)."""
-        return float(self.world.firm_leverage(self.month, firm.zone)) * max(firm.capital, 0.0)
+    def credit_room(self, firm: Firm) -> float:
+        """What a firm may still borrow (`rules.credit_room`; guarantees raise the leverage)."""
+        leverage = float(self.world.firm_leverage(self.month, firm.zone))
+        return rules.credit_room(firm.capital, firm.debt, leverage)
 
     # ------------------------------------------------------------------ initialisation
     def _init_tailors(self) -> None:
@@ -269,9 +270,9 @@ class ClusterModel(Model):
         cost = float(rules.startup_cost(self.world.plant[x, y] >= need, ent))
         cap, lev = self.world.founder_credit_terms(self.month, int(self.county.zone_of_cell[x, y]))
         credit = float(rules.founder_credit(tailor.savings, float(cap), float(lev)))
-        if tailor.savings + credit < cost:
+        if not rules.can_finance(tailor.savings, credit, cost):
             return
-        equity = min(tailor.savings, cost)
+        equity, debt = rules.founder_equity(tailor.savings, cost)
         tailor.savings -= equity
         self.set_status(tailor, ENTREPRENEUR)
         self._add_firm(
@@ -281,7 +282,7 @@ class ClusterModel(Model):
             anchor=False,
             owner=tailor,
             capital=equity,
-            debt=cost - equity,
+            debt=debt,
             target=ent.startup_workers,
             productivity=self._entry_productivity(self.streams.founding, ent.startup_workers),
         )
@@ -309,7 +310,7 @@ class ClusterModel(Model):
                 continue
             available = max(0, available - workers)
             cell = self.choose_cell(stage, float(self.world.plant_need(workers)))
-            capital = ent.startup_fixed_cost + ent.capital_per_worker * workers
+            capital = rules.entrant_capital(workers, ent)
             self._add_firm(
                 cell,
                 stage,
@@ -355,8 +356,7 @@ class ClusterModel(Model):
             take = min(max(f.target - f.workers, 0), self.local_pool)
             f.locals += take
             self.local_pool -= take
-            if f.age > 0:  # machines for workers beyond the start-up team are bought on credit
-                f.debt += kpw * max(f.workers - before[f], 0)
+            f.debt += rules.machine_debt(max(f.workers - before[f], 0), f.age, kpw)
         self.world.last_vacancies = float(vacancies)
 
     def _phase_production(self) -> None:

@@ -9,6 +9,12 @@ kernel is not handed the columns it never reads). `Tailors` and `Grid` are built
 `Location` once a month (the zone policy changes by month); `Accounts` and `MonthTotals` are what
 kernels return. A kernel reads each field it uses into a local name once, before its loops (a
 field read inside a loop costs a reference count each time).
+
+From Python a bundle goes to a kernel as a plain tuple (`plain`) and the kernel names it again on
+entry (`tailors = Tailors(*tailors)`, free in compiled code): numba's dispatcher types a plain
+tuple in its C fast path, but a named tuple through Python, some microseconds a call, which at
+the county's real size is a tenth of a month's time. The field order is the bundle class's, so
+the names still come from one place.
 """
 
 from __future__ import annotations
@@ -163,8 +169,6 @@ class Location(NamedTuple):
     zone_end: np.ndarray  # int64 by zone: one past its last
     mass_coef: np.ndarray  # (stage, stage): a cell's mass is 1 + mass_coef[s] . box
     box_z: np.ndarray  # the neighbourhood sums by (stage, place in zone order), flat
-    power: float  # cell_increasing_returns
-    plant_factor: float  # exp(cell_plant)
 
 
 class Accounts(NamedTuple):
@@ -192,6 +196,12 @@ class MonthTotals(NamedTuple):
     profit: float
     workers_sq: float  # the sum of squared firm employment
     moran_parts: np.ndarray  # Moran's I of firms per cell: (den, half, constant)
+
+
+def plain(bundle: tuple) -> tuple:
+    """`bundle`'s fields as a plain tuple, to hand to a kernel from Python (see the module
+    docstring); the kernel names it again with the bundle's class."""
+    return tuple(bundle)
 
 
 def empty_accounts() -> Accounts:

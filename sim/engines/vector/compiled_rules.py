@@ -14,8 +14,8 @@ Results agree with the NumPy rules to within a few units in the last place (comp
 and pow may round differently); tests/test_compiled_rules.py checks every rule here against its
 NumPy original.
 
-A rule's plain-Python branch for one Mesa agent's scalars (`rules.SCALAR_FAST_PATH`) is compiled
-away: in this namespace the flag is false, and numba drops the branch.
+The state transitions (`hiring_target`, `settle_firm`, ...) take one agent's scalars: the kernels
+call them per agent inside their loops, where numba compiles them for scalars.
 """
 
 from __future__ import annotations
@@ -47,10 +47,19 @@ COMPILED = (
     "firm_support",
     "firm_accounts",
     "hiring_target",
+    "credit_room",
+    "machine_debt",
+    "shocked_productivity",
+    "forced_exit",
+    "can_finance",
+    "founder_equity",
+    "entrant_capital",
+    "settle_firm",
+    "cell_mass",
+    "cell_weights",
 )
 
 _namespace: dict[str, Any] = dict(vars(rules))
-_namespace["SCALAR_FAST_PATH"] = False  # numba drops the Mesa engine's scalar branches
 for _name in COMPILED:
     _f = getattr(rules, _name)
     _clone = types.FunctionType(_f.__code__, _namespace, _name, _f.__defaults__)

@@ -17,6 +17,7 @@ from numba.types import Tuple, boolean, float64, int64
 
 from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, OUTSIDE, RETURNEE, UNEMPLOYED_HOME
 from sim.engines.vector import compiled_rules as rules
+from sim.engines.vector.bundles import FirmsEntry, Grid, Location, Tailors
 from sim.engines.vector.jit import jit
 from sim.engines.vector.kernels import _move, _mover, _unlink
 
@@ -94,86 +95,48 @@ def location_groups(
     return group, gs, gn, zplant, same, lk, plant_z
 
 
-@jit(
-    int64[:](int64[:], float64[:], float64[:], float64[:, :], float64[:, :], boolean, int64[:],
-             float64[:], float64[:, :], float64[:], float64[:], int64[:], int64[:], int64[:],
-             float64, float64),
-    )  # fmt: skip
+@jit()
 def draw_cells(
     group, u_zone, u_cell, zone_w, zone_plant, plant_only, group_stage, group_need, mass_coef,
-    box_z, plant_z, zone_start, zone_end, zone_order, power, plant_factor,
+    box_z, plant_z, zone_start, zone_end, zone_order, loc,
 ):  # fmt: skip
-    """Entrants' cells by inverse CDF: a zone from its group's weights `zone_w` (uniform if all
-    are zero; with `plant_only`, among zones with plant if any has weight there), then a cell of
-    that zone with weight (1 + mass_coef[stage] . box)^power, times `plant_factor` where the
-    cell has the group's plant need free (with `plant_only`, such cells only, if the zone has
-    any). `box_z` and `plant_z` hold the cells in zone order; the cell weights are computed once
-    per (group, zone) drawn. These are the weights of `rules.zone_weights` and
-    `rules.cell_weights` (the caller computes the zone weights with the rule; the cell mass is
-    the rule's formula, checked against `World.cell_weights` by the tests)."""
+    """Entrants' cells, with the rules of the Mesa engine's `World.zone_weights` and
+    `World.cell_weights`: a zone drawn by `choose` from its group's weights `zone_w` (with
+    `plant_only`, among zones with plant if any has weight there), then a cell of that zone by
+    `choose` on the rule `cell_weights` of the rule `cell_mass` (with `plant_only`, among cells
+    with the group's plant need free, if the zone has any). `box_z` and `plant_z` hold the cells
+    in zone order; the cell weights are computed once per (group, zone) drawn."""
     k = group.size
-    G, Z = zone_w.shape
+    G = zone_w.shape[0]
     S = mass_coef.shape[0]
-    n_cells = plant_z.size
-    cdf = np.empty((G, Z))
-    for g in range(G):
-        plant_sum = 0.0
-        if plant_only:
-            for z in range(Z):
-                plant_sum += zone_w[g, z] * zone_plant[g, z]
-        acc = 0.0
-        for z in range(Z):
-            w = zone_w[g, z] * zone_plant[g, z] if plant_sum > 0 else zone_w[g, z]
-            acc += w
-            cdf[g, z] = acc
-        if not acc > 0:  # an empty urn: uniform
-            for z in range(Z):
-                cdf[g, z] = z + 1.0
+    nbhd = box_z.reshape(S, plant_z.size)
     zone = np.empty(k, dtype=np.int64)
-    for i in range(k):
-        g = group[i]
-        target = u_zone[i] * cdf[g, Z - 1]
-        z = 0
-        while z < Z - 1 and cdf[g, z] <= target:
-            z += 1
-        zone[i] = z
-    key = group * Z + zone
+    for g in range(G):
+        members = np.flatnonzero(group == g)
+        w = zone_w[g]
+        if plant_only:
+            with_plant = w * zone_plant[g]
+            if with_plant.sum() > 0:
+                w = with_plant
+        zone[members] = rules.choose(w, u_zone[members])
+    key = group * zone_w.shape[1] + zone
     order = np.argsort(key)
     out = np.empty(k, dtype=np.int64)
-    cum = np.empty(n_cells)
     i = 0
     while i < k:
         g, z = group[order[i]], zone[order[i]]
         lo, hi = zone_start[z], zone_end[z]
-        s, need = group_stage[g], group_need[g]
-        any_plant = False
-        for p in range(lo, hi):
-            if need > 0 and plant_z[p] >= need:
-                any_plant = True
-                break
-        acc = 0.0
-        for p in range(lo, hi):
-            m = 1.0
-            for q in range(S):
-                m += mass_coef[s, q] * box_z[q * n_cells + p]
-            if power != 1.0:
-                m = m**power
-            has = need > 0 and plant_z[p] >= need
-            if has:
-                m *= plant_factor
-            elif plant_only and any_plant:
-                m = 0.0
-            acc += m
-            cum[p] = acc
+        need = group_need[g]
+        has_plant = (plant_z[lo:hi] >= need) & (need > 0)
+        mass = rules.cell_mass(mass_coef[group_stage[g]], nbhd[:, lo:hi])
+        w = rules.cell_weights(mass, has_plant, loc)
+        if plant_only and has_plant.any():
+            w = np.where(has_plant, w, 0.0)
         j = i
         while j < k and key[order[j]] == key[order[i]]:
-            e = order[j]
-            target = u_cell[e] * acc
-            p = lo
-            while p < hi - 1 and cum[p] <= target:
-                p += 1
-            out[e] = zone_order[p]
             j += 1
+        members = order[i:j]
+        out[members] = zone_order[lo + rules.choose(w, u_cell[members])]
         i = j
     return out
 
@@ -252,6 +215,7 @@ def add_firms(
     """New firms (the initial ones and the engine's tests): see `_write_entrants`. Plant: with
     `plant_mode` 0 none is taken; 1, first come first served (`_first_come`); 2, those marked
     in `gets`."""
+    firms, grid = FirmsEntry(*firms), Grid(*grid)  # named again (`bundles.plain`)
     if plant_mode == 0:
         gets[:] = False
     elif plant_mode == 1:
@@ -279,7 +243,7 @@ def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, locati
     zone weights of the rule `zone_weights` for each (stage, need) group, then a zone and a cell
     each (`draw_cells`). `location` is a `Location` (`VectorModel._location`). Returns flat
     cells."""
-    x = location
+    x = Location(*location)
     group, group_stage, group_need, zone_plant, same, linked, plant_z = location_groups(
         stage, need_idx, needs, x.zone_counts, x.linked, x.count_all_stages, x.plant,
         x.zone_order, x.zone_start, x.zone_end,
@@ -289,8 +253,7 @@ def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, locati
     )
     return draw_cells(
         group, u_zone, u_cell, zone_w, zone_plant, plant_only, group_stage, group_need,
-        x.mass_coef, x.box_z, plant_z, x.zone_start, x.zone_end, x.zone_order, x.power,
-        x.plant_factor,
+        x.mass_coef, x.box_z, plant_z, x.zone_start, x.zone_end, x.zone_order, loc,
     )  # fmt: skip
 
 
@@ -308,6 +271,8 @@ def found(
     pay what they can of the cost and the rest is debt. Uniforms: u (2 per draw), u_loc (2 per
     draw); shock: one normal per founder. `location`: the location inputs (a `Location`).
     Returns (firms founded, the jobless list after)."""
+    tailors, firms, grid = Tailors(*tailors), FirmsEntry(*firms), Grid(*grid)
+    location = Location(*location)
     status, skill, since, savings = tailors.status, tailors.skill, tailors.since, tailors.savings
     saved, employer, zone_of_cell = tailors.saved, tailors.employer, grid.zone_of_cell
     plant, first_staff, firm_tailors = grid.plant, firms.first_staff, firms.tailors
@@ -342,10 +307,10 @@ def found(
         cap[i], lev[i] = cap_z[z], lev_z[z]
         t = who[i]
         wealth[i] = savings[t] + saved[status[t]] * ((month_mod - np.int64(since[t])) & 0xFFFF)
-    ok = wealth + rules.founder_credit(wealth, cap, lev) >= cost
+    credit = rules.founder_credit(wealth, cap, lev)
     m = 0
     for i in range(n):
-        if ok[i]:
+        if rules.can_finance(wealth[i], credit[i], cost[i]):
             who[m], stage[m], cells[m], cost[m], has_plant[m] = (
                 who[i], stage[i], cells[i], cost[i], has_plant[i],
             )  # fmt: skip
@@ -353,7 +318,7 @@ def found(
     if m == 0:
         return 0, jobless
     who, stage, cells, cost, has_plant = who[:m], stage[:m], cells[:m], cost[:m], has_plant[:m]
-    equity = np.empty(m)
+    equity, debt = np.empty(m), np.empty(m)
     status, since, savings, saved, counts = _mover(tailors)
     for i in range(m):
         t = who[i]
@@ -363,7 +328,7 @@ def found(
             firm_tailors[e] -= 1
             employer[t] = -1
         _move(t, ENTREPRENEUR, status, since, savings, saved, counts, month_mod)
-        equity[i] = min(savings[t], cost[i])
+        equity[i], debt[i] = rules.founder_equity(savings[t], cost[i])
         savings[t] -= equity[i]
     still = np.empty(jobless.size, dtype=np.int64)
     k = 0
@@ -374,7 +339,7 @@ def found(
     workers = np.full(m, ent.startup_workers)
     productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
     _write_entrants(
-        start, cells, stage, RETURNEE, np.zeros(m, dtype=np.bool_), who, equity, cost - equity,
+        start, cells, stage, RETURNEE, np.zeros(m, dtype=np.bool_), who, equity, debt,
         workers, productivity, np.zeros(m, dtype=np.int64), month, has_plant, np.full(m, need),
         firms, grid,
     )  # fmt: skip
@@ -394,6 +359,7 @@ def invest(
     (plant first come, first served: `needs` holds the plant need of an ordinary firm and of an
     anchor) and enter with start-up capital. Uniforms: u (3 per arrival), u_loc (2 per
     arrival); shock: one normal per arrival. Returns the firms that entered."""
+    firms, grid, location = FirmsEntry(*firms), Grid(*grid), Location(*location)
     b = b_rec[0]
     inv, ent = b.outside_investment, b.entrepreneurship
     stage = rules.choose(stage_weights, u[:n])
@@ -415,7 +381,7 @@ def invest(
         b.agglomeration_unit, location,
     )  # fmt: skip
     productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
-    capital = ent.startup_fixed_cost + ent.capital_per_worker * workers
+    capital = rules.entrant_capital(workers, ent)
     need = needs[need_idx]
     _write_entrants(
         start, cells, stage, OUTSIDE, anchor, np.full(m, -1), capital, np.zeros(m), workers,

@@ -23,7 +23,16 @@ from numba.types import Tuple, float64, int32, int64
 
 from sim.core.codes import AWAY, EMPLOYED_HOME, UNEMPLOYED_HOME
 from sim.engines.vector import compiled_rules as rules
-from sim.engines.vector.bundles import Accounts, MonthTotals
+from sim.engines.vector.bundles import (
+    Accounts,
+    FirmsBooks,
+    FirmsExit,
+    FirmsLabour,
+    FirmsProduction,
+    Grid,
+    MonthTotals,
+    Tailors,
+)
 from sim.engines.vector.jit import jit
 
 
@@ -202,6 +211,7 @@ def migrate(
     (so it returns with probability p). Jobless tailor j at home leaves when u_leave[j] is below
     the rule `leave_probability` of its months jobless. Statuses and village home counts move.
     Returns (the new jobless list: those who stayed, then the returnees; returns; departures)."""
+    tailors = Tailors(*tailors)  # named again (it came as a plain tuple: `bundles.plain`)
     rm = b_rec[0].return_migration
     status, since, savings, saved, counts = _mover(tailors)
     village, attachment = tailors.village, tailors.attachment
@@ -305,17 +315,18 @@ def labour_plan(alive, firms, leverage, kpw, b_rec):
     credit room its zone's leverage allows; entrants without workers keep their start-up
     target), written to `firms.target`. Returns (targets, the uniforms the month's labour market
     needs at most: `labour_market`)."""
+    firms = FirmsLabour(*firms)
     tailors, locals_, age, target_col = firms.tailors, firms.locals, firms.age, firms.target
     capital, debt, margin, zone = firms.capital, firms.debt, firms.margin, firms.zone
+    production = b_rec[0].production
     n = alive.size
     workers = np.empty(n, dtype=np.int64)
-    mg, room = np.empty(n), np.empty(n)
+    target = np.empty(n, dtype=np.int64)
     for i in range(n):
         f = alive[i]
         workers[i] = tailors[f] + locals_[f]
-        mg[i] = margin[f]
-        room[i] = leverage[zone[f]] * max(capital[f], 0.0) - debt[f]
-    target = rules.hiring_target(workers, mg, room, kpw, b_rec[0].production)
+        room = rules.credit_room(capital[f], debt[f], leverage[zone[f]])
+        target[i] = rules.hiring_target(workers[i], margin[f], room, kpw, production)
     need = 0
     for i in range(n):
         f = alive[i]
@@ -341,6 +352,7 @@ def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_poo
     there are vacancies are drawn (a partial Fisher-Yates shuffle), which gives the hired the
     same distribution as shuffling them all. New debt pays the machines of a grown firm's new
     workers. Returns (the jobless list after, the local pool after, seekers, vacancies)."""
+    firms, tailor_state = FirmsLabour(*firms), Tailors(*tailor_state)
     tailors, locals_, age, debt = firms.tailors, firms.locals, firms.age, firms.debt
     employer, first = tailor_state.employer, firms.first_staff
     nxt, prv = tailor_state.next_staff, tailor_state.prev_staff
@@ -416,7 +428,7 @@ def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_poo
         locals_[f] += took_l
         local_pool -= took_l
         if age[f] > 0:
-            debt[f] += kpw * (took_t + took_l)
+            debt[f] += rules.machine_debt(took_t + took_l, age[f], kpw)
     return seekers[hires:].copy(), local_pool, seekers.size, vacancies
 
 
@@ -426,10 +438,11 @@ def produce(
     b_rec, lv_rec,
 ):  # fmt: skip
     """Production and the costs before support of each living firm: productivity takes its
-    monthly shock (productivity *= exp(shock_sd * shock), written back), then the rules
+    monthly shock (the rule `shocked_productivity`, written back), then the rules
     `externality` (neighbours of the same stage, the firm itself out, and of linked stages),
     `firm_output` and `firm_accounts`. Returns the firms' `Accounts` (output, costs, the
     financing, burden and plant requests, plant rent due, stage)."""
+    firms, grid = FirmsProduction(*firms), Grid(*grid)
     b = b_rec[0]
     n = alive.size
     linked, box, n_cells, base_rent = grid.linked, grid.boxes, grid.n_cells, grid.base_rent
@@ -449,14 +462,14 @@ def produce(
     rent_cell, rent_zone = np.empty(n), np.empty(n)
     per_worker, stage_demand, input_share = np.empty(n), np.empty(n), np.empty(n)
     lever = np.empty((3, n))
-    sd = b.production.productivity_shock_sd
+    production = b.production
     for i in range(n):
         f = alive[i]
         si, c, z = np.int64(f_stage[f]), np.int64(f_cell[f]), np.int64(f_zone[f])
         acc = 0.0
         for q in range(S):
             acc += linked[si, q] * box[q * n_cells + c]
-        f_productivity[f] *= np.exp(sd * shock[i])
+        f_productivity[f] = rules.shocked_productivity(f_productivity[f], shock[i], production)
         stage[i] = si
         same[i] = box[si * n_cells + c] - 1.0
         linked_sum[i] = acc
@@ -488,6 +501,7 @@ def settle_accounts(
     costs plus each lever's support, its request times the share granted), margin, capital,
     debt amortization, loss streak, age and months in plant. Returns (output by stage, profit by
     stage, plant rent collected net of the plant lever's discount)."""
+    accounts, firms = Accounts(*accounts), FirmsBooks(*firms)
     profit, margin, capital, debt = firms.profit, firms.margin, firms.capital, firms.debt
     loss_streak, age, plant_months = firms.loss_streak, firms.age, firms.plant_months
     f_output, plant_m2 = firms.output, firms.plant_m2
@@ -504,19 +518,16 @@ def settle_accounts(
     for i in range(alive.size):
         f = alive[i]
         o = output[i]
-        p = o - costs[i] + (share_fin * req_fin[i]
-                            + share_burden * req_burden[i]
-                            + share_plant * req_plant[i])  # fmt: skip
+        support = (share_fin * req_fin[i] + share_burden * req_burden[i]
+                   + share_plant * req_plant[i])  # fmt: skip
+        (
+            p, margin[f], capital[f], debt[f], loss_streak[f], age[f], plant_months[f],
+        ) = rules.settle_firm(
+            o, costs[i], support, capital[f], debt[f], loss_streak[f], age[f], plant_m2[f] > 0,
+            plant_months[f], amortization,
+        )  # fmt: skip
         profit[f] = p
         f_output[f] = o
-        positive = o > 0
-        margin[f] = p / o if positive else 0.0
-        capital[f] += p
-        debt[f] *= 1.0 - amortization
-        loss_streak[f] = loss_streak[f] + 1 if (p < 0 or not positive) else 0
-        age[f] += 1
-        if plant_m2[f] > 0:
-            plant_months[f] += 1
         s = stage[i]
         out_stage[s] += o
         profit_stage[s] += p
@@ -532,6 +543,7 @@ def exit_firms(
     or else with the hazard of the rule `exit_hazard` (uniforms `u`, one per firm). Then as
     `close_firms`. Returns (the tailors released, the local workers released, the debt of the
     firms gone in zones where guarantees act, if `guarantees`)."""
+    tailors, firms, grid = Tailors(*tailors), FirmsExit(*firms), Grid(*grid)
     ex = b_rec[0].exit
     age, profit, capital, loss_streak = firms.age, firms.profit, firms.capital, firms.loss_streak
     zone, debt = firms.zone, firms.debt
@@ -546,7 +558,7 @@ def exit_firms(
     owed = 0.0
     for i in range(n):
         f = alive[i]
-        if capital[f] < 0 or loss_streak[f] >= ex.loss_months or u[i] < hazard[i]:
+        if rules.forced_exit(capital[f], loss_streak[f], ex) or u[i] < hazard[i]:
             out[m] = f
             m += 1
             if guarantees and guarantee_zones[zone[f]]:

@@ -50,6 +50,7 @@ from sim.engines.vector.bundles import (
     Location,
     Tailors,
     empty_accounts,
+    plain,
 )
 from sim.engines.vector.soa import FIRM_FIELDS, Table
 from sim.measures.monthly import MonthLog, Snapshot, columns
@@ -120,20 +121,22 @@ class VectorModel:
         self._counts = np.bincount(self.status, minlength=4).astype(np.int64)
         w = b.wages
         self._saved = np.array([w.coastal, w.home, 0.0, 0.0]) * w.saving_rate
-        self._tailors = Tailors(
-            status=self.status,
-            skill=self.skill,
-            since=self.since,
-            savings=self._savings,
-            saved=self._saved,
-            status_counts=self._counts,
-            employer=self.employer,
-            next_staff=self._next_staff,
-            prev_staff=self._prev_staff,
-            village=self.village,
-            attachment=self.attachment,
-            home_count=self.home_count,
-            village_size=self.village_size,
+        self._tailors = plain(
+            Tailors(
+                status=self.status,
+                skill=self.skill,
+                since=self.since,
+                savings=self._savings,
+                saved=self._saved,
+                status_counts=self._counts,
+                employer=self.employer,
+                next_staff=self._next_staff,
+                prev_staff=self._prev_staff,
+                village=self.village,
+                attachment=self.attachment,
+                home_count=self.home_count,
+                village_size=self.village_size,
+            )
         )
 
         # per-scenario constants of the grid, the zones and the location choice
@@ -150,20 +153,14 @@ class VectorModel:
         assert (sizes > 0).all(), "a zone without cells"
         self._plant_flat = world.plant.reshape(-1)  # views: the world updates them in place
         self._counts_flat = world.counts.reshape(-1)
-        self._cell_plant = math.exp(b.location.cell_plant)
         self._b_rec = compiled_rules.record(b)
         # what `levers.firm_support` reads: the sections of the levers that pay firms, so that a
         # scenario with other levers too (a placebo) runs the same compiled kernels
         self._lv_rec = compiled_rules.record(scenario.levers, only=SUPPORT_ROWS)
         self._zones = np.arange(county.n_zones)
-        # a cell's mass for an entrant of stage s: 1 + sum_k coef[s, k] * box[k], the
-        # agglomeration unit folded in. This is an engine copy of rules.cell_weights (with the
-        # power and the plant factor applied in entry_kernels.draw_cells), fused into one matrix;
-        # tests/test_vector_measures.py::test_batched_location_choice_has_the_world_probabilities
-        # guards it against World.cell_weights, at agglomeration unit 1 and 5
-        own = np.ones((S, S)) if b.location.count_all_stages else np.eye(S)
-        coef = own + b.location.linkage_weight * self.chain.linked
-        self._mass_coef = coef / b.agglomeration_unit
+        # a cell's mass for an entrant of stage s is rules.cell_mass(coef[s], box), with the
+        # coefficients both engines take from rules.cell_mass_coefficients
+        self._mass_coef = world.mass_coef
         r = world.radius
         d = np.arange(-r, r + 1)
         dx, dy = np.repeat(d, d.size), np.tile(d, d.size)
@@ -187,18 +184,20 @@ class VectorModel:
         # the world reads and writes the engine's sums: `World` recomputes `box` in place, never
         # rebinds it (tests/test_vector_measures.py checks that the view stays one)
         world.adopt_box(self._box_flat.reshape(S, W, H))
-        self._grid = Grid(
-            height=county.height,
-            n_cells=N,
-            zone_of_cell=self._zone_flat,
-            anchor_weight=float(b.outside_investment.anchor_weight),
-            plant=self._plant_flat,
-            counts=self._counts_flat,
-            zone_counts=world.zone_counts,
-            boxes=self._boxes,
-            window=self._window,
-            linked=self.chain.linked,
-            base_rent=county.base_rent,
+        self._grid = plain(
+            Grid(
+                height=county.height,
+                n_cells=N,
+                zone_of_cell=self._zone_flat,
+                anchor_weight=float(b.outside_investment.anchor_weight),
+                plant=self._plant_flat,
+                counts=self._counts_flat,
+                zone_counts=world.zone_counts,
+                boxes=self._boxes,
+                window=self._window,
+                linked=self.chain.linked,
+                base_rent=county.base_rent,
+            )
         )
 
         self.firms = Table(
@@ -409,22 +408,22 @@ class VectorModel:
         month's entrants read (its other fields are arrays the engine updates in place)."""
         self._zone_policy = policy
         county, loc = self.county, self.spec.behaviour.location
-        self._loc = Location(
-            area=county.area,
-            advantage=county.advantage,
-            base_rent=county.base_rent,
-            policy=self._zone_policy,
-            linked=self.chain.linked,
-            count_all_stages=bool(loc.count_all_stages),
-            zone_counts=self.world.zone_counts,
-            plant=self._plant_flat,
-            zone_order=self._zone_order,
-            zone_start=self._zone_start,
-            zone_end=self._zone_end,
-            mass_coef=self._mass_coef,
-            box_z=self._box_z,
-            power=float(loc.cell_increasing_returns),
-            plant_factor=self._cell_plant,
+        self._loc = plain(
+            Location(
+                area=county.area,
+                advantage=county.advantage,
+                base_rent=county.base_rent,
+                policy=self._zone_policy,
+                linked=self.chain.linked,
+                count_all_stages=bool(loc.count_all_stages),
+                zone_counts=self.world.zone_counts,
+                plant=self._plant_flat,
+                zone_order=self._zone_order,
+                zone_start=self._zone_start,
+                zone_end=self._zone_end,
+                mass_coef=self._mass_coef,
+                box_z=self._box_z,
+            )
         )
 
     def _phase_investment(self) -> None:
@@ -490,7 +489,7 @@ class VectorModel:
         ]  # in the order of SUPPORT_ROWS
         s_fin, s_bur, s_pla = gov.grant_support(requested, month)
         out_stage, profit_stage, rent = kernels.settle_accounts(
-            self._alive(), accounts, s_fin, s_bur, s_pla,
+            self._alive(), plain(accounts), s_fin, s_bur, s_pla,
             self.spec.behaviour.production.amortization, self.firms.bundle(FirmsBooks),
             self.chain.n,
         )  # fmt: skip

@@ -51,11 +51,12 @@ class Table:
         self._bundles: dict[type, tuple] = {}
 
     def bundle(self, kind: type) -> tuple:
-        """The columns named by the fields of `kind` (a named tuple type), at full capacity, as
-        a `kind`; built once, and again only after the arrays grew."""
+        """The columns named by the fields of `kind` (a named tuple type), at full capacity, in
+        the order of its fields, as a plain tuple for a kernel, which names it again with `kind`
+        (`sim.engines.vector.bundles.plain`); built once, and again only after the arrays grew."""
         b = self._bundles.get(kind)
         if b is None:
-            b = self._bundles[kind] = kind(**{k: self.cols[k] for k in kind._fields})
+            b = self._bundles[kind] = tuple(self.cols[k] for k in kind._fields)
         return b
 
     def __getattr__(self, name: str) -> np.ndarray:
