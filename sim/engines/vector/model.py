@@ -53,7 +53,7 @@ from sim.engines.vector.bundles import (
     plain,
 )
 from sim.engines.vector.soa import FIRM_FIELDS, Table
-from sim.measures.monthly import MonthLog, Snapshot, columns
+from sim.measures.monthly import MonthLog, Snapshot, columns, county_books
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 _WRAP = 1 << 16  # `since` holds the month modulo 2^16
@@ -521,7 +521,6 @@ class VectorModel:
         """The month's aggregates for the measures (`MonthLog`); the columns come later."""
         c = self.firms.cols
         a = self._alive()
-        world, gov = self.world, self.gov
         S, Z = self.chain.n, self.county.n_zones
         tot = kernels.month_totals(
             a, c["stage"], c["zone"], c["cell"], c["tailors"], c["locals"], c["output"],
@@ -538,26 +537,20 @@ class VectorModel:
             emp_zone=tot.emp_zone,
             present=tot.present,
             out_stage=tot.out_stage,
-            local_share=world.local_share,
             moran_parts=tot.moran_parts,
             status_counts=self._counts.copy(),
             returns=self.returns,
             departures=self.departures,
             births=self.births,
             deaths=self.deaths,
-            plant_free=float(world.plant.sum()),
-            plant_rent=gov.plant_rent_collected,
-            spent=[lever.spent for lever in gov.levers],
-            takeoff_ready=world.takeoff_ready(self.month),
+            **county_books(self.world, self.month),
         )
 
     @property
     def current(self) -> dict[str, float]:
         """The last month's row of the timeseries (computed on first access)."""
         if self._row is None or self._row[0] != len(self.log):
-            cols = self.log.frame(self.world, self.initial_employment, last=True)
-            row = {k: cols[k][0].item() for k in columns(self.chain, self.county, self.gov.names)}
-            self._row = (len(self.log), row)
+            self._row = (len(self.log), self.log.last_row(self.world, self.initial_employment))
         return self._row[1]
 
     def snapshot(self) -> Snapshot:
