@@ -56,10 +56,14 @@ def test_concave_terms_see_density_not_sampling(baseline, k):
         rules.zone_weights(area, same, linked, adv, rent, plant, policy, b.location, 1.0),
     )
     has_plant = np.array([0, 1, 0, 1, 0, 0], dtype=bool)
-    np.testing.assert_allclose(
-        rules.cell_weights(k * same, k * linked, has_plant, b.location, k),
-        rules.cell_weights(same, linked, has_plant, b.location, 1.0),
-    )
+    chain_links = (rng.random((6, 6)) < 0.3).astype(float)
+    nbhd = rng.integers(0, 30, (6, 6)).astype(float)  # firms by (stage, cell) near 6 cells
+
+    def cell_weights(counts, unit):
+        coef = rules.cell_mass_coefficients(chain_links, b.location, unit)
+        return rules.cell_weights(rules.cell_mass(coef[2], counts), has_plant, b.location)
+
+    np.testing.assert_allclose(cell_weights(k * nbhd, k), cell_weights(nbhd, 1.0))
     np.testing.assert_allclose(
         rules.congested_rent(np.full(6, 9.0), k * same, np.full(6, 25.0), 0.3, k),
         rules.congested_rent(np.full(6, 9.0), same, np.full(6, 25.0), 0.3, 1.0),
