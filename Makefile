@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv main test lint bench clean gallery
+.PHONY: venv main test lint bench clean gallery mutants
 
 venv: $(STAMP)
 
@@ -34,6 +34,13 @@ gallery: venv
 
 test: venv
 	$(PY) -m pytest -n 2 --dist loadscope -q
+
+# Mutation check of the rules (tools/mutants.py): applies each named mutation of sim/core/rules.py
+# and sim/core/levers.py to a temporary copy, runs the rule tests there and reports which
+# mutations survive. A report (exit 0), not in CI: about five minutes. Pass ARGS, e.g.
+# `make mutants ARGS="--tests tests/test_rules.py --only exit"`.
+mutants: venv
+	$(PY) tools/mutants.py $(ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
