@@ -1,0 +1,212 @@
+"""Each lever's effect on its own channel, as values, month by month, on the vector engine.
+
+tests/test_levers.py checks the signs of the levers' effects on outcomes (Mesa, paired t-tests);
+an interest subsidy of zero or a plant rent discount paid outside its window passes it. Here each
+lever's requests and spending are recomputed by hand from the firms' state, per firm and per
+month, with the formulas of the ODD (docs/model.md 7.8, 7.9), and compared at relative tolerance
+1e-9 (the same arithmetic):
+
+- financing: each firm asks `min(rate_subsidy, loan_rate) / 12 x debt` where the lever acts and 0
+  elsewhere; the accounts phase spends the sum of the requests, the exit phase
+  `guarantee_share x` the debt of the firms that exit where it acts (within the budget);
+- plant supply: construction spends `m2_per_month x construction_cost_per_m2` and adds
+  `m2_per_month` of plant; each firm asks `rent_discount x` its plant rent only while
+  `plant_months < rent_discount_months`; the county collects plant rent net of the discount;
+- burden: firms younger than `max_firm_age_months` ask for the tax, social insurance and rent
+  cuts, older firms for nothing.
+
+The vector engine runs these small scenarios in a fraction of a second, so many seeds replace the
+few Mesa replicates; every test asserts that the cases inside and outside each window occur.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engines import make_model
+from tests.conftest import small
+
+SEEDS = range(12)
+MONTHS = 40
+RTOL = 1e-9
+PARK = ["hq", "core", "base_fabric", "base_trims", "base_logistics"]
+
+
+def close(actual, expected) -> None:
+    np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=1e-9)
+
+
+def run_probed(scenario, seed: int, probe) -> None:
+    """Run the vector engine for `MONTHS` months, calling `probe(model, phase, before)` after
+    each phase, with `before` the spending of every lever and the firms' columns as they were
+    when the phase began."""
+    model = make_model(scenario, "vector", seed)
+
+    def wrap(name, run):
+        def phase():
+            f = model.firms
+            before = {
+                "spent": {lever.name: lever.spent for lever in model.gov.levers},
+                "remaining": {lever.name: lever.remaining() for lever in model.gov.levers},
+                "active": {lever.name: lever.active(model.month) for lever in model.gov.levers},
+                "alive": f.alive[: f.n].copy(),
+                "debt": f.debt[: f.n].copy(),
+                "zone": f.zone[: f.n].copy(),
+                "plant_built": model.world.plant_built.sum(),
+                "rent_collected": model.gov.plant_rent_collected,
+            }
+            run()
+            probe(model, name, before)
+
+        return phase
+
+    model._phases = [(name, wrap(name, run)) for name, run in model._phases]
+    for _ in range(MONTHS):
+        model.step()
+
+
+def firm_terms(model) -> dict[str, np.ndarray]:
+    """The inputs of `firm_accounts` per living firm, in the order of the engine's accounts,
+    read from the firm columns between production and accounts."""
+    a = model._alive()
+    f, b = model.firms, model.spec.behaviour
+    tailors, locals_ = f.tailors[a].astype(float), f.locals[a].astype(float)
+    used = b.production.m2_per_worker * (tailors + locals_)
+    plant_m2 = f.plant_m2[a]
+    zone = f.zone[a].astype(np.int64)
+    return {
+        "zone": zone,
+        "debt": f.debt[a],
+        "age": f.age[a],
+        "plant_months": f.plant_months[a],
+        "wages": b.wages.home * tailors + b.wages.local * locals_,
+        "rent_market": np.maximum(0.0, used - plant_m2) * model.env.rent.ravel()[f.cell[a]],
+        "rent_plant": np.minimum(used, plant_m2) * model.county.base_rent[zone],
+    }
+
+
+def granted(request: float, active: bool, remaining: float) -> float:
+    """What `Lever.grant` pays for `request`: all of it within the budget, else what is left."""
+    return min(request, remaining) if active and request > 0 else 0.0
+
+
+def test_financing_pays_the_interest_subsidy_and_guarantees_as_values():
+    scenario = small(
+        "financing", **{"levers.financing.end": 30, "levers.financing.zones": ["hq", "core"]}
+    )
+    lv, loan_rate = scenario.levers.financing, scenario.behaviour.production.loan_rate
+    seen = {"paid": 0, "ineligible": 0, "after_end": 0, "guarantee": 0}
+
+    def probe(model, phase, before):
+        month, lever = model.month, model.gov["financing"]
+        spent = lever.spent - before["spent"]["financing"]
+        if phase == "production":
+            t = firm_terms(model)
+            on = lever.acting_zones(month)[t["zone"]]
+            expected = on * min(lv.rate_subsidy, loan_rate) / 12.0 * t["debt"]
+            close(model._accounts.financing_request, expected)
+            seen["paid"] += int((expected > 0).sum())
+            seen["ineligible"] += int(((t["debt"] > 0) & ~on & lever.active(month)).sum())
+            seen["after_end"] += int(((t["debt"] > 0) & (month > lv.end)).sum())
+        elif phase == "accounts":
+            request = float(model._accounts.financing_request.sum())
+            active, left = before["active"]["financing"], before["remaining"]["financing"]
+            close(spent, granted(request, active, left))
+        elif phase == "exit":
+            alive = model.firms.alive[: before["alive"].size]
+            exited = before["alive"] & ~alive
+            covered = lever.eligible_zones[before["zone"]] & before["active"]["financing"]
+            owed = float(before["debt"][exited & covered].sum())
+            active, left = before["active"]["financing"], before["remaining"]["financing"]
+            close(spent, granted(lv.guarantee_share * owed, active, left))
+            seen["guarantee"] += int(owed > 0)
+        else:
+            assert spent == 0.0, phase
+
+    for seed in SEEDS:
+        run_probed(scenario, seed, probe)
+    assert all(seen.values()), seen  # subsidies, ineligible zones, months after the window, exits
+
+
+def test_plant_supply_builds_and_waives_rent_only_inside_its_window_as_values():
+    scenario = small(
+        "plants",
+        **{
+            "levers.plant_supply.end": 30,
+            "levers.plant_supply.budget": 4.0e7,
+            "levers.plant_supply.rent_discount": 0.75,
+            "levers.plant_supply.rent_discount_months": 6,
+        },
+    )
+    lv = scenario.levers.plant_supply
+    seen = {"built": 0, "in_window": 0, "out_of_window": 0, "after_end": 0}
+
+    def probe(model, phase, before):
+        month, lever = model.month, model.gov["plant_supply"]
+        spent = lever.spent - before["spent"]["plant_supply"]
+        active, left = before["active"]["plant_supply"], before["remaining"]["plant_supply"]
+        if phase == "levers":
+            cost = granted(lv.m2_per_month * lv.construction_cost_per_m2, active, left)
+            close(spent, cost)
+            close(model.world.plant_built.sum() - before["plant_built"],
+                  cost / lv.construction_cost_per_m2)  # fmt: skip
+            seen["built"] += int(cost > 0)
+        elif phase == "production":
+            t = firm_terms(model)
+            on = lever.acting_zones(month)[t["zone"]]
+            window = t["plant_months"] < lv.rent_discount_months
+            close(model._accounts.plant_request, on * window * lv.rent_discount * t["rent_plant"])
+            close(model._accounts.rent_due, t["rent_plant"])
+            tenants = on & (t["rent_plant"] > 0)
+            seen["in_window"] += int((tenants & window).sum())
+            seen["out_of_window"] += int((tenants & ~window).sum())
+            seen["after_end"] += int(((t["rent_plant"] > 0) & (month > lv.end)).sum())
+        elif phase == "accounts":
+            request = float(model._accounts.plant_request.sum())
+            paid = granted(request, active, left)
+            close(spent, paid)
+            close(model.gov.plant_rent_collected - before["rent_collected"],
+                  float(model._accounts.rent_due.sum()) - paid)  # fmt: skip
+        else:
+            assert spent == 0.0, phase
+
+    for seed in SEEDS:
+        run_probed(scenario, seed, probe)
+    assert all(seen.values()), seen
+
+
+def test_burden_relieves_only_young_firms_as_values():
+    scenario = small("burden", **{"levers.burden.end": 30})
+    lv, taxes = scenario.levers.burden, scenario.behaviour.taxes
+    seen = {"young": 0, "old": 0, "after_end": 0}
+
+    def probe(model, phase, before):
+        month, lever = model.month, model.gov["burden"]
+        spent = lever.spent - before["spent"]["burden"]
+        if phase == "production":
+            t, acc = firm_terms(model), model._accounts
+            on = lever.acting_zones(month)[t["zone"]]
+            young = t["age"] < lv.max_firm_age_months
+            expected = (
+                on
+                * young
+                * (
+                    min(lv.output_tax_cut, taxes.output_tax) * acc.output
+                    + min(lv.social_insurance_cut, taxes.social_insurance) * t["wages"]
+                    + lv.rent_relief * (t["rent_market"] + t["rent_plant"] - acc.plant_request)
+                )
+            )
+            close(acc.burden_request, expected)
+            seen["young"] += int((on & young & (expected > 0)).sum())
+            seen["old"] += int((on & ~young).sum())
+            seen["after_end"] += int((young & (month > lv.end)).sum())
+        elif phase == "accounts":
+            request = float(model._accounts.burden_request.sum())
+            active, left = before["active"]["burden"], before["remaining"]["burden"]
+            close(spent, granted(request, active, left))
+        else:
+            assert spent == 0.0, phase
+
+    for seed in SEEDS:
+        run_probed(scenario, seed, probe)
+    assert all(seen.values()), seen
