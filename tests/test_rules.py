@@ -295,6 +295,10 @@ def test_cell_weights():
     got = rules.cell_weights(np.array([3.0, 1.25, 3.0]), np.array([0.0, 0.0, 1.0]), p)
     # (9, 1.5625, 9 e^3 = 9 x 20.085536923187668 = 180.76983230868902)
     assert got == approx([9.0, 1.5625, 180.76983230868902])
+    # at the default power 1 the mass itself: (2 e^0.5 = 2 x 1.6487212707001282, 4)
+    p1 = LocationSpec(cell_increasing_returns=1.0, cell_plant=0.5)
+    got = rules.cell_weights(np.array([2.0, 4.0]), np.array([True, False]), p1)
+    assert got == approx([3.2974425414002564, 4.0])
 
 
 def test_choose():

@@ -246,12 +246,12 @@ def _plants(scale: int):
 def test_batched_location_choice_has_the_world_probabilities(plant_only, scale):
     """The batched inverse-CDF draw of `_choose_cells` against the probabilities of
     `World.zone_weights` x `World.cell_weights` (the functions the Mesa engine uses), at
-    agglomeration unit 1 and 5 (the engine folds the unit into `_mass_coef`)."""
+    agglomeration unit 1 and 5 (the unit is folded into `rules.cell_mass_coefficients`)."""
     m = VectorModel(_plants(scale), seed=3)
     assert m.spec.behaviour.agglomeration_unit == scale
     for _ in range(24):
         m.step()
-    m._zone_policy = m.gov.zone_policy(m.month)
+    m._set_zone_policy(m.gov.zone_policy(m.month))  # as World.zone_weights sees it now
     world, county = m.world, m.county
     need = float(world.plant_need(m.spec.behaviour.entrepreneurship.startup_workers))
     stages = np.array([0, 3])

@@ -61,9 +61,6 @@ class Government:
     def total_spent(self) -> float:
         return float(sum(self.spent.values()))
 
-    def active(self, name: str, month: int) -> bool:
-        return self.by_name[name].active(month)
-
     def start_month(self, world: World, month: int) -> None:
         """What each lever does itself at the start of the month (building plants)."""
         for lever in self.levers:

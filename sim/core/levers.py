@@ -125,13 +125,13 @@ class Financing(Lever):
     spec: FinancingLever
 
     def founder_credit(self, cap, leverage, month, zone):
-        on = self.active(month) & self.eligible_zones[zone]
+        on = self.acting_zones(month)[zone]
         cap = np.where(on, np.maximum(cap, self.spec.founder_credit_cap), cap)
         leverage = np.where(on, np.maximum(leverage, self.spec.founder_credit_leverage), leverage)
         return cap, leverage
 
     def firm_leverage(self, leverage, month, zone):
-        on = self.active(month) & self.eligible_zones[zone]
+        on = self.acting_zones(month)[zone]
         return np.where(on, np.maximum(leverage, self.spec.firm_credit_leverage), leverage)
 
     def pay_exit_debt(self, debt: float, month: int) -> None:

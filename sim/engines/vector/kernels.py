@@ -537,12 +537,13 @@ def settle_accounts(
 
 @jit()
 def exit_firms(
-    alive, u, b_rec, guarantee_zones, guarantees, month, month_mod, tailors, firms, grid, deaths
+    alive, u, b_rec, cover_zones, month, month_mod, tailors, firms, grid, deaths
 ):  # fmt: skip
     """Exit: a firm goes when its capital is negative or its losses have lasted `loss_months`,
     or else with the hazard of the rule `exit_hazard` (uniforms `u`, one per firm). Then as
     `close_firms`. Returns (the tailors released, the local workers released, the debt of the
-    firms gone in zones where guarantees act, if `guarantees`)."""
+    firms gone in zones where `cover_zones` is true: where a lever repays exit debt this month,
+    `Government.exit_cover_zones`)."""
     tailors, firms, grid = Tailors(*tailors), FirmsExit(*firms), Grid(*grid)
     ex = b_rec[0].exit
     age, profit, capital, loss_streak = firms.age, firms.profit, firms.capital, firms.loss_streak
@@ -561,7 +562,7 @@ def exit_firms(
         if rules.forced_exit(capital[f], loss_streak[f], ex) or u[i] < hazard[i]:
             out[m] = f
             m += 1
-            if guarantees and guarantee_zones[zone[f]]:
+            if cover_zones[zone[f]]:
                 owed += debt[f]
     if m == 0:
         return np.empty(0, dtype=np.int64), 0, 0.0

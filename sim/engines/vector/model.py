@@ -158,9 +158,6 @@ class VectorModel:
         # scenario with other levers too (a placebo) runs the same compiled kernels
         self._lv_rec = compiled_rules.record(scenario.levers, only=SUPPORT_ROWS)
         self._zones = np.arange(county.n_zones)
-        # a cell's mass for an entrant of stage s is rules.cell_mass(coef[s], box), with the
-        # coefficients both engines take from rules.cell_mass_coefficients
-        self._mass_coef = world.mass_coef
         r = world.radius
         d = np.arange(-r, r + 1)
         dx, dy = np.repeat(d, d.size), np.tile(d, d.size)
@@ -421,7 +418,7 @@ class VectorModel:
                 zone_order=self._zone_order,
                 zone_start=self._zone_start,
                 zone_end=self._zone_end,
-                mass_coef=self._mass_coef,
+                mass_coef=self.world.mass_coef,  # rules.cell_mass_coefficients, as the Mesa engine
                 box_z=self._box_z,
             )
         )
@@ -504,7 +501,7 @@ class VectorModel:
         cover_zones = self.gov.exit_cover_zones(self.month)
         released, freed_locals, owed = kernels.exit_firms(
             a, self.streams.exit.random(a.size), self._b_rec,
-            cover_zones, bool(cover_zones.any()), self.month, self.month % _WRAP,
+            cover_zones, self.month, self.month % _WRAP,
             self._tailors, self.firms.bundle(FirmsExit), self._grid, self.deaths,
         )  # fmt: skip
         self.gov.pay_exit_debt(owed, self.month)
