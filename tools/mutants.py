@@ -56,6 +56,7 @@ class Mutation:
     function: str
     original: str
     replacement: str
+    tests: tuple[str, ...] = ()  # its own test selection (pytest arguments); () = `--tests`
 
 
 M = Mutation
@@ -195,6 +196,78 @@ MUTATIONS: tuple[Mutation, ...] = (
 )  # fmt: skip
 
 
+# Engine mutations (`--group engines`): one engine applies a rule with a hazard 10% off (or 50%,
+# the issue's table), the rule itself unchanged. The rule tests cannot see these (both engines
+# call the same rule); the one-month rate tests of that engine must, and, for the founding and
+# exit hazards, the engines' equivalence test (its hazard-rate part, tests/test_equivalence.py).
+MESA_AGENTS, MESA_MODEL = "sim/engines/mesa/agents.py", "sim/engines/mesa/model.py"
+VEC_MODEL, VEC_KERNELS = "sim/engines/vector/model.py", "sim/engines/vector/kernels.py"
+VEC_ENTRY = "sim/engines/vector/entry_kernels.py"
+MESA_RATES = ("tests/test_rates.py", "-k", "mesa")
+VEC_RATES = ("tests/test_rates.py", "-k", "vector")
+MESA_EQUIVALENCE = ("tests/test_equivalence.py", "-k", "HazardRates and agree")
+ENGINE_MUTATIONS: tuple[Mutation, ...] = (
+    M("mesa: return hazard x1.1", MESA_AGENTS, "Tailor.migrate",
+      "if m.streams.migration.random() < p:", "if m.streams.migration.random() < 1.1 * p:",
+      MESA_RATES),
+    M("mesa: leave hazard x0.9", MESA_AGENTS, "Tailor.migrate",
+      "if m.streams.migration.random() < rules.leave_probability(",
+      "if m.streams.migration.random() < 0.9 * rules.leave_probability(", MESA_RATES),
+    M("mesa: founding hazard x1.1", MESA_AGENTS, "Tailor.consider_founding",
+      "if m.streams.founding.random() >= p:", "if m.streams.founding.random() >= 1.1 * p:",
+      MESA_RATES),
+    M("mesa: founding hazard x1.5 (issue table)", MESA_AGENTS, "Tailor.consider_founding",
+      "if m.streams.founding.random() >= p:", "if m.streams.founding.random() >= 1.5 * p:",
+      MESA_RATES),
+    M("mesa: investor arrivals x1.1", MESA_MODEL, "_phase_investment",
+      "n = self.world.investor_arrivals(len(self.firms), self.env.active_levers, g)",
+      "n = round(1.1 * self.world.investor_arrivals(len(self.firms), self.env.active_levers, g))",
+      MESA_RATES),
+    M("mesa: investor acceptance x0.9", MESA_MODEL, "_phase_investment",
+      "if g.random() >= stay:", "if g.random() >= 0.9 * stay:", MESA_RATES),
+    M("mesa: vacancies x1.1", MESA_MODEL, "_phase_labour",
+      "gap = f.target - f.workers", "gap = round(1.1 * (f.target - f.workers))", MESA_RATES),
+    M("mesa: one firm in ten cuts a worker too many", MESA_MODEL, "_phase_labour",
+      "cut = f.workers - f.target",
+      "cut = min(f.workers, f.workers - f.target + (f.workers > f.target > 0 == f.unique_id % 10))",
+      MESA_RATES),
+    M("mesa: exit hazard x1.1", MESA_AGENTS, "Firm.should_exit",
+      "self.model.streams.exit.random() < rules.exit_hazard(",
+      "self.model.streams.exit.random() < 1.1 * rules.exit_hazard(", MESA_RATES),
+    M("mesa: exit hazard x1.5 (issue table)", MESA_AGENTS, "Firm.should_exit",
+      "self.model.streams.exit.random() < rules.exit_hazard(",
+      "self.model.streams.exit.random() < 1.5 * rules.exit_hazard(", MESA_RATES),
+    M("mesa: founding hazard x1.1 (equivalence)", MESA_AGENTS, "Tailor.consider_founding",
+      "if m.streams.founding.random() >= p:", "if m.streams.founding.random() >= 1.1 * p:",
+      MESA_EQUIVALENCE),
+    M("mesa: exit hazard x1.1 (equivalence)", MESA_AGENTS, "Firm.should_exit",
+      "self.model.streams.exit.random() < rules.exit_hazard(",
+      "self.model.streams.exit.random() < 1.1 * rules.exit_hazard(", MESA_EQUIVALENCE),
+    M("vector: return hazard x1.1", VEC_KERNELS, "migrate",
+      "if u_back[i] * rm.max_hazard < p_back[i]:",
+      "if u_back[i] * rm.max_hazard < 1.1 * p_back[i]:", VEC_RATES),
+    M("vector: leave hazard x0.9", VEC_KERNELS, "migrate",
+      "if u_leave[j] < p_leave[j]:", "if u_leave[j] < 0.9 * p_leave[j]:", VEC_RATES),
+    M("vector: founding hazard x1.1", VEC_MODEL, "_phase_founding",
+      "_bernoulli_positions(g, self.status.size, float(joint.sum()))",
+      "_bernoulli_positions(g, self.status.size, 1.1 * float(joint.sum()))", VEC_RATES),
+    M("vector: investor arrivals x0.9", VEC_MODEL, "_phase_investment",
+      "n = world.investor_arrivals(self._alive().size, self.env.active_levers, g)",
+      "n = round(0.9 * world.investor_arrivals(self._alive().size, self.env.active_levers, g))",
+      VEC_RATES),
+    M("vector: investor acceptance x1.1", VEC_ENTRY, "invest",
+      "kept = u[2 * n : 3 * n] < margin_term * labour",
+      "kept = u[2 * n : 3 * n] < 1.1 * margin_term * labour", VEC_RATES),
+    M("vector: hiring targets x1.1", VEC_KERNELS, "labour_plan",
+      "target[i] = rules.hiring_target(workers[i], margin[f], room, kpw, production)",
+      "target[i] = round(1.1 * rules.hiring_target(workers[i], margin[f], room, kpw, production))",
+      VEC_RATES),
+    M("vector: exit hazard x1.1", VEC_KERNELS, "exit_firms",
+      "or u[i] < hazard[i]:", "or u[i] < 1.1 * hazard[i]:", VEC_RATES),
+)  # fmt: skip
+GROUPS = {"rules": MUTATIONS, "engines": ENGINE_MUTATIONS, "all": MUTATIONS + ENGINE_MUTATIONS}
+
+
 def check_snippets(mutations: tuple[Mutation, ...]) -> list[str]:
     """Problems with the list: a snippet missing or not unique, or a replacement that is a no-op."""
     problems = []
@@ -243,16 +316,20 @@ def run_tests(copy: Path, tests: list[str], timeout: float) -> tuple[str, str, f
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tests", nargs="+", default=list(DEFAULT_TESTS), help="test selection")
+    ap.add_argument("--group", choices=sorted(GROUPS), default="rules",
+                    help="rules: the rules and lever support (default); engines: one engine's "
+                    "use of a rule, checked by its one-month rate tests; all: both")  # fmt: skip
     ap.add_argument("--only", nargs="+", default=None, help="mutations whose name contains one")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutation")
     ap.add_argument("--list", action="store_true", help="list the mutations and exit")
     args = ap.parse_args(argv)
 
-    problems = check_snippets(MUTATIONS)
+    group = GROUPS[args.group]
+    problems = check_snippets(group)
     if problems:
-        print("mutation list out of step with the rules:", *problems, sep="\n  ")
+        print("mutation list out of step with the code:", *problems, sep="\n  ")
         return 2
-    mutations = [m for m in MUTATIONS if args.only is None or any(s in m.name for s in args.only)]
+    mutations = [m for m in group if args.only is None or any(s in m.name for s in args.only)]
     if args.list:
         for m in mutations:
             print(f"{m.name:50} {Path(m.file).name}:{m.function}")
@@ -269,12 +346,15 @@ def main(argv: list[str] | None = None) -> int:
         if not check.stdout.strip().startswith(str(copy)):
             print(f"the copy's `import sim` resolves to {check.stdout.strip()!r}, not {copy}")
             return 3
-        outcome, first, seconds = run_tests(copy, args.tests, args.timeout)
-        print(f"selection: {' '.join(args.tests)}")
-        print(f"unmutated copy: {'passes' if outcome == 'survived' else outcome} ({seconds:.1f} s)")
-        if outcome != "survived":
-            print(f"  first failure: {first}")
-            return 3
+        selections = dict.fromkeys(m.tests or tuple(args.tests) for m in mutations)
+        for selection in selections:
+            outcome, first, seconds = run_tests(copy, list(selection), args.timeout)
+            print(f"selection: {' '.join(selection)}")
+            state = "passes" if outcome == "survived" else outcome
+            print(f"unmutated copy: {state} ({seconds:.1f} s)")
+            if outcome != "survived":
+                print(f"  first failure: {first}")
+                return 3
 
         rows = []
         header = f"{'mutation':52} {'file:function':34} {'outcome':9} {'s':>5}  first failing test"
@@ -284,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
             source = path.read_text()
             path.write_text(source.replace(m.original, m.replacement))
             try:
-                outcome, first, seconds = run_tests(copy, args.tests, args.timeout)
+                selection = list(m.tests or args.tests)
+                outcome, first, seconds = run_tests(copy, selection, args.timeout)
             finally:
                 path.write_text(source)
             rows.append((m, outcome))

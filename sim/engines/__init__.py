@@ -8,6 +8,7 @@ is imported only when it is asked for, so that the vector engine never imports M
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -17,15 +18,25 @@ if TYPE_CHECKING:
 
 ENGINES = ("mesa", "vector")
 
+PhaseHook = Callable[[str, bool], None]
+"""An engine's `phase_hook`, when set, is called by `step` as `hook(phase, False)` just before a
+phase and `hook(phase, True)` just after it: a window on the state between phases, for
+instrumentation (the one-month rate tests, tests/test_rates.py, compare each phase's events with
+the rules' probabilities on the state the phase started from). A hook must not change the
+model. (An attribute, not an argument of `step`: Mesa 3.5's `Model` replaces `step` with its own
+time-advancing wrapper, which takes no arguments.)"""
+
 
 class Engine(Protocol):
     """What every engine offers the experiments (`sim.experiments.run`) and the figures."""
 
     month: int  # months run so far
     phase_seconds: dict[str, float]  # wall time spent in each phase of the month
+    phase_hook: PhaseHook | None  # called around each phase of `step` when set (None: off)
 
     def step(self) -> None:
-        """Run one month: every phase of `sim.core.codes.PHASES`, in order."""
+        """Run one month: every phase of `sim.core.codes.PHASES`, in order (`phase_hook` around
+        each)."""
 
     def timeseries(self) -> pd.DataFrame:
         """One row per month run (month 0 included), the columns of `sim.measures.monthly`."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from sim.core.streams import spawn_streams
 from sim.core.world import Environment, World
 from sim.engines.mesa.agents import Firm, Tailor
 from sim.measures.monthly import MonthLog, Snapshot, columns, county_books, firm_aggregates
+
+if TYPE_CHECKING:
+    from sim.engines import PhaseHook
 
 
 @dataclass
@@ -72,6 +76,7 @@ class ClusterModel(Model):
         self.env = Environment()
         self.flows = Flows()
         self.phase_seconds = dict.fromkeys(PHASES, 0.0)
+        self.phase_hook: PhaseHook | None = None  # instrumentation (tests/test_rates.py)
         self.dead_firms: list[dict] = []
         self.local_pool = scenario.population.local_workers
         self.log = MonthLog()
@@ -233,13 +238,19 @@ class ClusterModel(Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """One month: run every phase of PHASES in order, timing each."""
+        """One month: run every phase of PHASES in order, timing each (`phase_hook` around
+        each, when set: `sim.engines.PhaseHook`)."""
         self.month += 1
         self.flows = Flows()
+        hook = self.phase_hook
         for phase in PHASES:
+            if hook is not None:
+                hook(phase, False)
             t0 = time.perf_counter()
             getattr(self, f"_phase_{phase}")()
             self.phase_seconds[phase] += time.perf_counter() - t0
+            if hook is not None:
+                hook(phase, True)
 
     def _phase_levers(self) -> None:
         self.world.start_month(self.month)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,9 @@ from sim.engines.vector.bundles import (
 )
 from sim.engines.vector.soa import FIRM_FIELDS, Table
 from sim.measures.monthly import MonthLog, Snapshot, columns, county_books
+
+if TYPE_CHECKING:
+    from sim.engines import PhaseHook
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 _WRAP = 1 << 16  # `since` holds the month modulo 2^16
@@ -92,6 +96,7 @@ class VectorModel:
         self.chain, self.county, self.gov = self.world.chain, self.world.county, self.world.gov
         self.env = Environment()
         self.phase_seconds = dict.fromkeys(PHASES, 0.0)
+        self.phase_hook: PhaseHook | None = None  # instrumentation (tests/test_rates.py)
         self._phases = [(phase, getattr(self, f"_phase_{phase}")) for phase in PHASES]
         self._reset_flows()
         self.log = MonthLog()
@@ -327,13 +332,19 @@ class VectorModel:
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
+        """One month: every phase of PHASES in order, timed (`phase_hook` around
+        each, when set: `sim.engines.PhaseHook`)."""
         self.month += 1
         self._reset_flows()
-        clock, seconds = time.perf_counter, self.phase_seconds
+        clock, seconds, hook = time.perf_counter, self.phase_seconds, self.phase_hook
         for phase, run in self._phases:
+            if hook is not None:
+                hook(phase, False)
             t0 = clock()
             run()
             seconds[phase] += clock() - t0
+            if hook is not None:
+                hook(phase, True)
         if self.month % _SETTLE_EVERY == 0:
             self._settle_all()
 
