@@ -227,6 +227,10 @@ ENGINE_MUTATIONS: tuple[Mutation, ...] = (
       "if g.random() >= stay:", "if g.random() >= 0.9 * stay:", MESA_RATES),
     M("mesa: vacancies x1.1", MESA_MODEL, "_phase_labour",
       "gap = f.target - f.workers", "gap = round(1.1 * (f.target - f.workers))", MESA_RATES),
+    # Survives, and is harmless to every count: the firm that cut one worker too many has a gap
+    # of one when the same phase fills vacancies, so it hires one back; its net workforce, every
+    # count and every measure are unchanged (only who holds that job, and one worker's machine
+    # debt, differ). The phase hook sees the state between phases, not within one.
     M("mesa: one firm in ten cuts a worker too many", MESA_MODEL, "_phase_labour",
       "cut = f.workers - f.target",
       "cut = min(f.workers, f.workers - f.target + (f.workers > f.target > 0 == f.unique_id % 10))",
