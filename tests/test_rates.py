@@ -146,6 +146,11 @@ class Firms:
     origin: np.ndarray
 
 
+def _column(agents: list, value, dtype=float) -> np.ndarray:
+    """One attribute of each agent, as an array."""
+    return np.fromiter((value(a) for a in agents), dtype=dtype, count=len(agents))
+
+
 class MesaView:
     """The state of a `ClusterModel`, as arrays."""
 
@@ -154,7 +159,10 @@ class MesaView:
 
     def tailors(self) -> Tailors:
         ts = list(self.m.tailors)
-        arr = lambda f, dt=float: np.fromiter((f(t) for t in ts), dtype=dt, count=len(ts))  # noqa: E731
+
+        def arr(value, dtype=float):
+            return _column(ts, value, dtype)
+
         status = arr(lambda t: t.status, np.int64)
         # the migration phase adds the month to `months_jobless` before the rule reads it
         jobless = arr(lambda t: t.months_jobless + 1, np.int64)
@@ -169,7 +177,10 @@ class MesaView:
 
     def firms(self) -> Firms:
         fs = list(self.m.firms)
-        arr = lambda f, dt=float: np.fromiter((f(x) for x in fs), dtype=dt, count=len(fs))  # noqa: E731
+
+        def arr(value, dtype=float):
+            return _column(fs, value, dtype)
+
         return Firms(
             id=arr(lambda f: f.unique_id, np.int64),
             workers=arr(lambda f: f.workers, np.int64),
@@ -265,6 +276,8 @@ class Probe:
             return self.arrivals
 
         world.investor_arrivals = investor_arrivals
+        ent = self.spec.entrepreneurship
+        rates.dearest_start = float(rules.startup_cost(False, ent))  # without plant
 
     def __call__(self, phase: str, done: bool) -> None:
         handler = getattr(self, f"_{phase}", None)
@@ -316,7 +329,6 @@ class Probe:
             if candidates.any():
                 poorest = t.savings[candidates].min()
                 self.r.poorest_candidate = min(self.r.poorest_candidate, poorest)
-            self.r.dearest_start = float(rules.startup_cost(False, ent))
             return
         new = self.view.firms()
         born = ~np.isin(new.id, self.before_firms.id)
