@@ -68,13 +68,12 @@ def measures_row(snap: Snapshot, world: World, initial_employment: float) -> dic
     row["plant_free_m2"] = float(world.plant.sum())
     row["plant_rent_collected"] = gov.plant_rent_collected
 
-    for lever in gov.levers:
-        row[f"cost_{lever.name}"] = lever.spent
-    row["cost_total"] = gov.total_spent
+    for lever in gov.levers:  # gross: within the budget and beyond it
+        row[f"cost_{lever.name}"] = lever.spent + lever.beyond_budget
+    total = sum(lever.spent + lever.beyond_budget for lever in gov.levers)
+    row["cost_total"] = total
     jobs = employment - initial_employment
-    row["jobs_per_million_yuan"] = (
-        jobs / (gov.total_spent / 1e6) if gov.total_spent > 0 else float("nan")
-    )
+    row["jobs_per_million_yuan"] = jobs / (total / 1e6) if total > 0 else float("nan")
     completeness = row["chain_completeness"]
     tk = world.spec.takeoff
     row["taken_off"] = int(
@@ -83,4 +82,16 @@ def measures_row(snap: Snapshot, world: World, initial_employment: float) -> dic
         and employment >= tk.employment_multiple * initial_employment
         and (np.isnan(completeness) or completeness >= tk.min_completeness)
     )
+    row.update(fiscal_row(world))
+    return row
+
+
+def fiscal_row(world: World) -> dict[str, float]:
+    """The fiscal columns (`sim.measures.fiscal`) of the month, read off the levers."""
+    row: dict[str, float] = {}
+    for lever in world.gov.levers:
+        row[f"outlay_{lever.name}"] = lever.books["outlay"]
+        row[f"forgone_{lever.name}"] = lever.books["forgone"]
+        row[f"guarantee_{lever.name}"] = lever.books["guarantee"]
+        row[f"beyond_budget_{lever.name}"] = lever.beyond_budget
     return row

@@ -105,9 +105,11 @@ def market(seekers: int, seed: int, pool: int = 0):
     )  # fmt: skip
     jobless = np.arange(n, dtype=np.int64)
     u = np.random.default_rng(seed).random(64)
+    no_guarantee = np.zeros(1, dtype=bool)  # the firms' zone 0: their new debt unguaranteed
     left, pool_after, n_seekers, vacancies = kernels.labour_market(
-        alive, target, u, table.bundle(FirmsLabour), 30.0, people, jobless, pool, 0
-    )
+        alive, target, u, table.bundle(FirmsLabour), 30.0, 1.0, no_guarantee, people, jobless,
+        pool, 0,
+    )  # fmt: skip
     f = table
     return dict(left=left, pool=pool_after, seekers=n_seekers, vacancies=vacancies,
                 tailors=f.tailors, locals=f.locals, debt=f.debt, employer=employer,

@@ -7,8 +7,10 @@ month, with the formulas of the ODD (docs/model.md 7.8, 7.9), and compared at re
 1e-9 (the same arithmetic):
 
 - financing: each firm asks `min(rate_subsidy, loan_rate) / 12 x debt` where the lever acts and 0
-  elsewhere; the accounts phase spends the sum of the requests, the exit phase
-  `guarantee_share x` the debt of the firms that exit where it acts (within the budget);
+  elsewhere; the accounts phase spends the sum of the requests; founders and growing firms
+  take guaranteed debt by `rules.guaranteed_debt` (the debt beyond the unguaranteed terms,
+  where the lever acts); the exit phase charges `guarantee_share x` the guaranteed debt of the
+  firms that exit, within the window or after it, beyond the budget if need be;
 - plant supply: construction spends `m2_per_month x construction_cost_per_m2` and adds
   `m2_per_month` of plant; each firm asks `rent_discount x` its plant rent only while
   `plant_months < rent_discount_months`; the county collects plant rent net of the discount;
@@ -51,6 +53,12 @@ def run_probed(scenario, seed: int, probe) -> None:
                 "active": {lever.name: lever.active(model.month) for lever in model.gov.levers},
                 "alive": f.alive[: f.n].copy(),
                 "debt": f.debt[: f.n].copy(),
+                "guaranteed": f.guaranteed[: f.n].copy(),
+                "capital": f.capital[: f.n].copy(),
+                "savings": model.savings,
+                "guarantee_zones": model.gov.guarantee_zones(model.month),
+                "books": {lever.name: dict(lever.books) for lever in model.gov.levers},
+                "beyond": {lever.name: lever.beyond_budget for lever in model.gov.levers},
                 "zone": f.zone[: f.n].copy(),
                 "plant_built": model.world.plant_built.sum(),
                 "rent_collected": model.gov.plant_rent_collected,
@@ -92,15 +100,51 @@ def granted(request: float, active: bool, remaining: float) -> float:
 
 def test_financing_pays_the_interest_subsidy_and_guarantees_as_values():
     scenario = small(
-        "financing", **{"levers.financing.end": 30, "levers.financing.zones": ["hq", "core"]}
+        "financing",
+        **{
+            "levers.financing.end": 20,
+            "levers.financing.zones": ["hq", "core"],
+            "levers.financing.budget": 2.0e5,  # spent before the horizon: charges go beyond it
+            # enough founders (guaranteed loans) and exits (defaults) at this size
+            "behaviour.entrepreneurship.intercept": 3.0,
+            "behaviour.entrepreneurship.max_hazard": 0.05,
+            "behaviour.return_migration.intercept": 2.0,
+            "behaviour.exit.hazard_by_year": [0.2, 0.4],
+        },
     )
     lv, loan_rate = scenario.levers.financing, scenario.behaviour.production.loan_rate
-    seen = {"paid": 0, "ineligible": 0, "after_end": 0, "guarantee": 0}
+    ent, prod = scenario.behaviour.entrepreneurship, scenario.behaviour.production
+    seen = {
+        "paid": 0, "ineligible": 0, "after_end": 0, "guarantee": 0, "guarantee_after_end": 0,
+        "beyond_budget": 0, "founders_guaranteed": 0, "growth_guaranteed": 0,
+    }  # fmt: skip
 
     def probe(model, phase, before):
         month, lever = model.month, model.gov["financing"]
         spent = lever.spent - before["spent"]["financing"]
-        if phase == "production":
+        f = model.firms
+        n0 = before["alive"].size
+        acts = before["guarantee_zones"]
+        if phase == "founding":  # G = max(0, D - min(credit_cap, credit_leverage x savings))
+            new = np.arange(n0, f.n)
+            new = new[f.alive[new]]
+            savings = before["savings"][f.owner[new]]
+            limit = np.minimum(ent.credit_cap, ent.credit_leverage * savings)
+            on = acts[f.zone[new]]
+            close(f.guaranteed[new], on * np.maximum(0.0, f.debt[new] - limit))
+            seen["founders_guaranteed"] += int((f.guaranteed[new] > 0).sum())
+        elif phase == "labour":  # new debt beyond credit_leverage x max(capital, 0), where it acts
+            old = np.flatnonzero(before["alive"])
+            g0, d0 = before["guaranteed"][old], before["debt"][old]
+            new_debt = f.debt[old] - d0
+            limit = prod.credit_leverage * np.maximum(before["capital"][old], 0.0)
+            room = np.maximum(0.0, limit - d0)
+            on = acts[f.zone[old]] & (new_debt > 0)
+            close(f.guaranteed[old], g0 + on * np.maximum(0.0, new_debt - room))
+            seen["growth_guaranteed"] += int((f.guaranteed[old] > g0).sum())
+        if phase == "founding" or phase == "labour":
+            assert spent == 0.0, phase
+        elif phase == "production":
             t = firm_terms(model)
             on = lever.acting_zones(month)[t["zone"]]
             expected = on * min(lv.rate_subsidy, loan_rate) / 12.0 * t["debt"]
@@ -112,20 +156,24 @@ def test_financing_pays_the_interest_subsidy_and_guarantees_as_values():
             request = float(model._accounts.financing_request.sum())
             active, left = before["active"]["financing"], before["remaining"]["financing"]
             close(spent, granted(request, active, left))
-        elif phase == "exit":
-            alive = model.firms.alive[: before["alive"].size]
-            exited = before["alive"] & ~alive
-            covered = lever.eligible_zones[before["zone"]] & before["active"]["financing"]
-            owed = float(before["debt"][exited & covered].sum())
-            active, left = before["active"]["financing"], before["remaining"]["financing"]
-            close(spent, granted(lv.guarantee_share * owed, active, left))
-            seen["guarantee"] += int(owed > 0)
+        elif phase == "exit":  # charged for the guaranteed debt of every firm that exits
+            exited = before["alive"] & ~f.alive[:n0]
+            charge = lv.guarantee_share * float(before["guaranteed"][exited].sum())
+            left = before["remaining"]["financing"]
+            close(lever.books["guarantee"] - before["books"]["financing"]["guarantee"], charge)
+            close(spent, min(charge, left))  # from the fund while it lasts...
+            close(lever.beyond_budget - before["beyond"]["financing"], max(0.0, charge - left))
+            seen["guarantee"] += int(charge > 0)
+            seen["guarantee_after_end"] += int(charge > 0 and month > lv.end)
+            seen["beyond_budget"] += int(charge > left)
         else:
             assert spent == 0.0, phase
 
     for seed in SEEDS:
         run_probed(scenario, seed, probe)
-    assert all(seen.values()), seen  # subsidies, ineligible zones, months after the window, exits
+    # subsidies, ineligible zones, months after the window, guaranteed founders and growth,
+    # charges inside and after the window, and beyond the budget
+    assert all(seen.values()), seen
 
 
 def test_plant_supply_builds_and_waives_rent_only_inside_its_window_as_values():

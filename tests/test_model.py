@@ -46,11 +46,14 @@ def check_invariants(m: ClusterModel) -> None:
     # ratios lie in [0, 1] (NaN only where undefined: no chain links or no purchases)
     for key in ("chain_completeness", "local_sourcing_ratio"):
         assert math.isnan(row[key]) or 0.0 <= row[key] <= 1.0
-    # no lever spends beyond its budget; reported costs are the government's
+    # no lever pays beyond its budget; reported costs are the government's, gross: what it paid
+    # from its budget and what it owes on commitments beyond it
     for name in spec.lever_names():
         budget = getattr(spec.levers, name).budget
-        assert -1e-6 <= m.gov.spent[name] <= budget + 1e-6
-        assert row[f"cost_{name}"] == pytest.approx(m.gov.spent[name])
+        lever = m.gov[name]
+        assert -1e-6 <= lever.spent <= budget + 1e-6
+        assert row[f"cost_{name}"] == pytest.approx(lever.spent + lever.beyond_budget)
+        assert lever.cost == pytest.approx(lever.spent + lever.beyond_budget)
     # plant floor space is conserved: free + occupied == built
     occupied = sum(f.plant_m2 for f in firms)
     assert m.grid.plant_m2.data.sum() + occupied == pytest.approx(m.world.plant_built.sum())

@@ -20,12 +20,14 @@ from pydantic import Field
 from sim.core.levers import LEVER_TYPES, Lever, register_lever
 from sim.core.scenario import LeversSpec, LeverWindow, NonNeg
 from sim.engines import make_model
+from sim.measures.fiscal import LEVER_ENTRIES
 
 OUTLAY = 40_000.0
 START, END = 3, 20
 BUDGET = 2.5 * OUTLAY  # spent in months 3, 4 and half of 5, then exhausted
 # the columns the placebo's spending enters; every other column must not move
-COST_COLUMNS = ["cost_placebo", "cost_total", "jobs_per_million_yuan"]
+OWN_COLUMNS = ["cost_placebo", *[f"{entry}_placebo" for entry in LEVER_ENTRIES]]
+COST_COLUMNS = [*OWN_COLUMNS, "cost_total", "jobs_per_million_yuan"]
 
 
 class PlaceboSpec(LeverWindow):
@@ -98,14 +100,20 @@ def test_a_placebo_lever_spends_its_budget_and_changes_nothing_else(
     ts0, firms0 = run(base, engine)
     ts1, firms1 = run(with_placebo(base), engine)
 
-    total_at = ts0.columns.get_loc("cost_total")  # the placebo's cost column comes before it
-    assert list(ts1.columns) == [*ts0.columns[:total_at], "cost_placebo", *ts0.columns[total_at:]]
+    # the placebo adds its own columns and no other; the others keep their order
+    assert [c for c in ts1.columns if c not in OWN_COLUMNS] == list(ts0.columns)
+    assert set(ts1.columns) - set(ts0.columns) == set(OWN_COLUMNS)
+    total_at = ts1.columns.get_loc("cost_total")  # its cost column comes before the total
+    assert ts1.columns[total_at - 1] == "cost_placebo"
     same = [c for c in ts1.columns if c not in COST_COLUMNS]
     pd.testing.assert_frame_equal(ts1[same], ts0[same], check_exact=True)
     pd.testing.assert_frame_equal(firms1, firms0, check_exact=True)
 
     months_axis = ts1["month"].to_numpy()
     np.testing.assert_array_equal(ts1["cost_placebo"], expected_placebo_cost(months_axis))
+    np.testing.assert_array_equal(ts1["outlay_placebo"], expected_placebo_cost(months_axis))
+    for entry in ("forgone", "guarantee", "beyond_budget"):  # a transfer: a cash outlay only
+        assert (ts1[f"{entry}_placebo"] == 0).all()
     others = ts0["cost_total"].to_numpy()
     np.testing.assert_allclose(ts1["cost_total"], others + ts1["cost_placebo"], rtol=1e-12)
 

@@ -544,26 +544,28 @@ def test_firm_support_over_firms():
 @pytest.mark.parametrize(
     ("args", "want"),
     [
-        # profit = Y - C + S; margin = profit / Y; capital + profit; debt x (1 - amortization);
-        # streak + 1 if profit < 0 or Y <= 0 else 0; age + 1; plant_months + 1 while in plant
+        # profit = Y - C + S; margin = profit / Y; capital + profit; debt x (1 - amortization),
+        # guaranteed debt x (1 - amortization) too; streak + 1 if profit < 0 or Y <= 0 else 0;
+        # age + 1; plant_months + 1 while in plant
         pytest.param(
-            (100_000.0, 111_000.0, 15_000.0, 50_000.0, 200_000.0, 3, 12, True, 10, 0.25),
-            (4000.0, 0.04, 54_000.0, 150_000.0, 0, 13, 11),  # profit 4000: streak resets
+            (100_000.0, 111_000.0, 15_000.0, 50_000.0, 200_000.0, 80_000.0, 3, 12, True, 10, 0.25),
+            # guaranteed 80,000 x 0.75 = 60,000; profit 4000: streak resets
+            (4000.0, 0.04, 54_000.0, 150_000.0, 60_000.0, 0, 13, 11),
             id="profit",
         ),
         pytest.param(
-            (100_000.0, 111_000.0, 0.0, 50_000.0, 200_000.0, 3, 12, False, 10, 0.25),
-            (-11_000.0, -0.11, 39_000.0, 150_000.0, 4, 13, 10),  # a loss; not in plant
+            (100_000.0, 111_000.0, 0.0, 50_000.0, 200_000.0, 0.0, 3, 12, False, 10, 0.25),
+            (-11_000.0, -0.11, 39_000.0, 150_000.0, 0.0, 4, 13, 10),  # a loss; not in plant
             id="loss",
         ),
         pytest.param(
-            (0.0, 1000.0, 1000.0, 50_000.0, 0.0, 3, 12, True, 10, 0.25),
-            (0.0, 0.0, 50_000.0, 0.0, 4, 13, 11),  # idle: no output counts as losing
+            (0.0, 1000.0, 1000.0, 50_000.0, 0.0, 0.0, 3, 12, True, 10, 0.25),
+            (0.0, 0.0, 50_000.0, 0.0, 0.0, 4, 13, 11),  # idle: no output counts as losing
             id="idle",
         ),
         pytest.param(
-            (1000.0, 1000.0, 0.0, 50_000.0, 0.0, 3, 0, False, 0, 0.25),
-            (0.0, 0.0, 50_000.0, 0.0, 0, 1, 0),  # break-even with output: not a loss
+            (1000.0, 1000.0, 0.0, 50_000.0, 0.0, 0.0, 3, 0, False, 0, 0.25),
+            (0.0, 0.0, 50_000.0, 0.0, 0.0, 0, 1, 0),  # break-even with output: not a loss
             id="break-even",
         ),
     ],
@@ -571,8 +573,8 @@ def test_firm_support_over_firms():
 def test_settle_firm(args, want):
     """7.8 settlement."""
     got = rules.settle_firm(*args)
-    assert got[:4] == approx(want[:4])
-    assert got[4:] == want[4:]
+    assert got[:5] == approx(want[:5])
+    assert got[5:] == want[5:]
 
 
 # ----------------------------------------------------------------------- 7.10 Exit
@@ -704,17 +706,54 @@ def test_financing_firm_leverage():
     assert rules.credit_room(100_000.0, 20_000.0, lever.firm_leverage(1.0, 5, 0)) == 180_000.0
 
 
-def test_financing_pays_exit_debt():
-    """7.9: guarantee_share x D of an exiting firm's debt, through grant."""
+@pytest.mark.parametrize(
+    ("guaranteed", "debt", "new", "limit", "acts", "want"),
+    [
+        # a founder: savings 200,000, cost 500,000 -> equity 200,000, loan 300,000; without the
+        # guarantee it could borrow min(100,000, 1 x 200,000) = 100,000: 300,000 - 100,000
+        pytest.param(0.0, 0.0, 300_000.0, 100_000.0, True, 200_000.0, id="founder"),
+        pytest.param(0.0, 0.0, 300_000.0, 100_000.0, False, 0.0, id="founder-no-guarantee"),
+        pytest.param(0.0, 0.0, 80_000.0, 100_000.0, True, 0.0, id="within-the-limit"),
+        # a firm with capital 100,000 at leverage 1 (limit 100,000) and debt 90,000, of which
+        # 20,000 guaranteed: it could still borrow 100,000 - 90,000 = 10,000 without the
+        # guarantee; of new debt 60,000, 50,000 is guaranteed: 20,000 + 50,000
+        pytest.param(20_000.0, 90_000.0, 60_000.0, 100_000.0, True, 70_000.0, id="firm"),
+        # debt above the limit (capital fell): no unguaranteed room, all 60,000 guaranteed
+        pytest.param(0.0, 150_000.0, 60_000.0, 100_000.0, True, 60_000.0, id="no-room"),
+        pytest.param(20_000.0, 90_000.0, 60_000.0, 100_000.0, False, 20_000.0, id="no-guarantee"),
+        pytest.param(20_000.0, 90_000.0, 0.0, 100_000.0, True, 20_000.0, id="no-new-debt"),
+    ],
+)
+def test_guaranteed_debt(guaranteed, debt, new, limit, acts, want):
+    """7.9: of new debt, the part beyond what the borrower could still raise without a
+    guarantee is guaranteed, where a guarantee acts: G' = G + max(0, new - max(0, limit - D))."""
+    assert rules.guaranteed_debt(guaranteed, debt, new, limit, acts) == approx(want)
+
+
+def test_financing_is_charged_for_guaranteed_debt_whenever_it_defaults():
+    """7.9: guarantee_share x the guaranteed debt of a defaulting borrower, honoured in full,
+    inside the window or after it; what the budget cannot cover is owed beyond it."""
     lever = Financing(FINANCING, _county_world().county)
-    lever.pay_exit_debt(10_000.0, 5)
-    assert lever.spent == 5000.0  # 0.5 x 10,000
-    lever.pay_exit_debt(0.0, 5)
-    lever.pay_exit_debt(10_000.0, 11)  # after its end: nothing
-    assert lever.spent == 5000.0
+    lever.charge_guarantee(10_000.0)
+    assert lever.spent == 5000.0 and lever.books["guarantee"] == 5000.0  # 0.5 x 10,000
+    lever.charge_guarantee(0.0)
+    assert lever.cost == 5000.0
     small = Financing(FINANCING.model_copy(update={"budget": 3000.0}), _county_world().county)
-    small.pay_exit_debt(10_000.0, 5)  # asks 5000 of 3000: pays 3000 and is exhausted
+    small.charge_guarantee(10_000.0)  # 5000 owed, 3000 in the fund: 2000 beyond the budget
     assert small.spent == 3000.0 and small.exhausted
+    assert small.books["guarantee"] == 5000.0 and small.beyond_budget == 2000.0
+    assert small.cost == small.spent + small.beyond_budget == 5000.0
+    small.charge_guarantee(4000.0)  # after exhaustion (or the window): 2000 more, all beyond
+    assert small.books["guarantee"] == 7000.0 and small.beyond_budget == 4000.0
+
+
+def test_grant_books_outlays_and_forgone_revenue():
+    """7.9: of a request, the forgone part and the rest (an outlay) are booked at the share
+    granted: 800 asked of 600 left (g = 0.75), 200 of it forgone -> 150 forgone, 450 outlay."""
+    lever = BurdenReduction(LeverWindow(enabled=True, budget=600.0), _county_world().county)
+    assert lever.grant(800.0, 3, forgone=200.0) == 0.75
+    assert lever.books == approx({"outlay": 450.0, "forgone": 150.0, "guarantee": 0.0})
+    assert lever.cost == lever.spent == 600.0 and lever.beyond_budget == 0.0
 
 
 def _plant_by_zone(world):

@@ -45,7 +45,9 @@ def check_invariants(m: VectorModel) -> None:
     for key in ("chain_completeness", "local_sourcing_ratio"):
         assert math.isnan(row[key]) or 0.0 <= row[key] <= 1.0
     for name in spec.lever_names():
-        assert -1e-6 <= m.gov.spent[name] <= getattr(spec.levers, name).budget + 1e-6
+        lever = m.gov[name]
+        assert -1e-6 <= lever.spent <= getattr(spec.levers, name).budget + 1e-6
+        assert lever.cost == pytest.approx(lever.spent + lever.beyond_budget)
     occupied = f.plant_m2[f.alive].sum()
     assert m.world.plant.sum() + occupied == pytest.approx(m.world.plant_built.sum())
 

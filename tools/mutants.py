@@ -177,6 +177,15 @@ MUTATIONS: tuple[Mutation, ...] = (
       "idle_or_losing = profit < 0 or not output > 0", "idle_or_losing = profit < 0"),
     M("settle: plant months count outside plant", RULES, "settle_firm",
       "plant_months + 1 if in_plant else plant_months", "plant_months + 1"),
+    M("settle: guaranteed debt not amortized", RULES, "settle_firm",
+      "guaranteed * (1.0 - amortization)", "guaranteed * 1.0"),
+    # 7.9 guarantees
+    M("guarantee: unguaranteed room ignored", RULES, "guaranteed_debt",
+      "room = max(0.0, unguaranteed_limit - debt)", "room = 0.0"),
+    M("guarantee: room counts only the guaranteed part", RULES, "guaranteed_debt",
+      "max(0.0, unguaranteed_limit - debt)", "max(0.0, unguaranteed_limit - guaranteed)"),
+    M("guarantee: acts everywhere", RULES, "guaranteed_debt",
+      "if not guarantee or new_debt <= 0:", "if new_debt <= 0:"),
     # levers: firm_support
     M("support: interest subsidy 0", LEVERS, "firm_support",
       "production.loan_rate) / 12.0 * debt", "production.loan_rate) * 0.0 * debt"),

@@ -2,8 +2,10 @@
 
 Engine-agnostic bookkeeping. Each month an engine asks which levers are active, sums what firms
 request from each lever that pays firms, and the lever's `grant` scales the requests down so
-that it never spends beyond its budget; a lever whose budget is spent stops for good. Nothing
-here names a lever: the levers' own classes say what each changes.
+that it never spends beyond its budget; a lever whose budget is spent makes no new commitments.
+Guarantees are commitments: the guarantor is charged when a guaranteed borrower defaults,
+whenever that happens (`charge_guarantees`). Nothing here names a lever: the levers' own classes
+say what each changes.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ class Government:
         self.names = tuple(self.by_name)
         # the levers that pay towards firms' costs, in the rows of `levers.firm_support`
         self.support = [self.by_name[name] for name in SUPPORT_ROWS]
-        covering = [lever for lever in levers if lever.covers_exit_debt]
-        assert len(covering) <= 1, "at most one lever repays the debt of firms that exit"
-        self.exit_cover: Lever | None = covering[0] if covering else None
+        guarantors = [lever for lever in levers if lever.guarantees_loans]
+        assert len(guarantors) <= 1, "at most one lever guarantees loans"
+        self.guarantor: Lever | None = guarantors[0] if guarantors else None
         self.plant_rent_collected = 0.0  # rent paid by tenants of the county's standard plants
 
     @classmethod
@@ -49,8 +51,14 @@ class Government:
 
     @property
     def spent(self) -> dict[str, float]:
-        """What each lever has spent so far, by name."""
+        """What each lever has paid from its budget so far, by name (at most the budget)."""
         return {lever.name: lever.spent for lever in self.levers}
+
+    @property
+    def cost(self) -> dict[str, float]:
+        """What each lever has given or owes so far, by name (`Lever.cost`: its budget spent
+        plus the commitments honoured beyond it)."""
+        return {lever.name: lever.cost for lever in self.levers}
 
     @property
     def exhausted(self) -> dict[str, bool]:
@@ -60,6 +68,10 @@ class Government:
     @property
     def total_spent(self) -> float:
         return float(sum(self.spent.values()))
+
+    @property
+    def total_cost(self) -> float:
+        return float(sum(self.cost.values()))
 
     def start_month(self, world: World, month: int) -> None:
         """What each lever does itself at the start of the month (building plants)."""
@@ -100,13 +112,15 @@ class Government:
             out = lever.firm_leverage(out, month, zone)
         return out
 
-    def exit_cover_zones(self, month: int) -> np.ndarray:
-        """Per zone, whether the debt of a firm exiting there this month is partly repaid."""
-        if self.exit_cover is None:
+    def guarantee_zones(self, month: int) -> np.ndarray:
+        """Per zone, whether debt raised there this month beyond the unguaranteed credit terms
+        is guaranteed (`rules.guaranteed_debt`): where the guarantor acts."""
+        if self.guarantor is None:
             return np.zeros(self.levers[0].eligible_zones.shape, dtype=bool)
-        return self.exit_cover.acting_zones(month)
+        return self.guarantor.acting_zones(month)
 
-    def pay_exit_debt(self, debt: float, month: int) -> None:
-        """Repay the covered share of `debt`, left by firms that exited where cover acts."""
-        if self.exit_cover is not None:
-            self.exit_cover.pay_exit_debt(debt, month)
+    def charge_guarantees(self, guaranteed_debt: float) -> None:
+        """Charge the guarantor for `guaranteed_debt`, the guaranteed debt outstanding of
+        borrowers that defaulted (exited) this month, whenever they took it."""
+        if self.guarantor is not None:
+            self.guarantor.charge_guarantee(guaranteed_debt)

@@ -10,15 +10,24 @@ engines and the world call for every lever alike, so an engine never names a lev
 - `founder_credit`, `firm_leverage`: the credit terms it sets for founders and firms;
 - `support_row`: the row of `firm_support` (the support a firm asks of each lever, compiled
   for the vector engine with the rules) whose requests it pays, pro rata within its budget;
-- `covers_exit_debt` and `pay_exit_debt`: a share of the debt firms leave behind at exit;
+- `guarantees_loans` and `charge_guarantee`: a lever that guarantees the loans made where it
+  acts (the debt beyond what the borrower could raise without it, `rules.guaranteed_debt`) is
+  charged `guarantee_share` of a guaranteed loan's outstanding debt when the borrower defaults,
+  whenever that happens;
 - `salient`: whether tailors and investors see it as an active lever (publicity, one point of
   policy salience each; `sim.core.rules.return_probability`, `investor_arrival_rate`,
   `zone_weights`).
 
 Adding a lever means one subclass here (or anywhere: `register_lever`) and its schema section;
 tests/test_placebo_lever.py defines a placebo outside the core and runs it on both engines.
-Every lever spends only through `grant`, which never pays beyond its budget; a lever whose
-budget is spent stops for good (docs/model.md, "Government").
+
+Budgets and books (docs/model.md, "Government and budgets"). A lever acts (makes new
+commitments: new guarantees, this month's support, construction) while it is in its window and
+its budget is not spent; `grant` pays such requests, never beyond the budget. A commitment made
+earlier is honoured in full whatever is left (`honour`: a guarantee called when a guaranteed
+borrower defaults): what the budget cannot cover is recorded as `beyond_budget`, owed all the
+same. Every yuan a lever gives or owes is booked by kind (`BOOK_KINDS`): a cash outlay, revenue
+the county forgoes, or a guarantee charge; `cost` is their sum, `spent + beyond_budget`.
 """
 
 from __future__ import annotations
@@ -43,6 +52,11 @@ if TYPE_CHECKING:
 
 Float = np.ndarray | float
 
+# the kinds of yuan a lever's books hold (sim.measures.fiscal reports each): cash paid out,
+# revenue the county forgoes (taxes, fees or rent it does not collect), and guarantee charges
+# (its share of the debt a guaranteed borrower defaults on)
+BOOK_KINDS = ("outlay", "forgone", "guarantee")
+
 
 class Lever:
     """One lever of the county's policy: its window, eligible zones, budget and spending.
@@ -54,7 +68,7 @@ class Lever:
     name: ClassVar[str]
     spec_type: ClassVar[type[LeverWindow]] = LeverWindow
     support_row: ClassVar[int | None] = None  # its row of `firm_support`'s requests, if any
-    covers_exit_debt: ClassVar[bool] = False
+    guarantees_loans: ClassVar[bool] = False  # guarantees the debt it lets borrowers raise
     salient: ClassVar[bool] = True
     # fields that are sizes of the county, multiplied when a scenario is scaled (sim.core.scaling)
     scaled_fields: ClassVar[tuple[str, ...]] = ("budget",)
@@ -62,7 +76,9 @@ class Lever:
     def __init__(self, spec: LeverWindow, county: County) -> None:
         self.spec = spec
         self.eligible_zones = county.zone_mask(spec.zones)  # bool per zone
-        self.spent = 0.0
+        self.spent = 0.0  # paid from the budget, never more than it
+        self.beyond_budget = 0.0  # commitments honoured after the budget was spent
+        self.books = dict.fromkeys(BOOK_KINDS, 0.0)  # every yuan given or owed, by kind
         self.exhausted = False
 
     # ------------------------------------------------------------------ window and budget
@@ -82,20 +98,43 @@ class Lever:
     def remaining(self) -> float:
         return max(0.0, self.spec.budget - self.spent)
 
-    def grant(self, requested: float, month: int) -> float:
+    @property
+    def cost(self) -> float:
+        """Every yuan the lever has given or owes so far (its books: outlays, forgone revenue,
+        guarantee charges), within its budget or beyond it: `spent + beyond_budget`."""
+        return float(sum(self.books.values()))
+
+    def grant(self, requested: float, month: int, forgone: float = 0.0) -> float:
         """Pay up to `requested` from the budget; return the share paid (0..1).
 
         Requests are scaled pro rata when the budget cannot cover them all, and the lever is
-        marked exhausted once nothing is left.
+        marked exhausted once nothing is left. Of `requested`, `forgone` yuan are revenue the
+        county forgoes (a tax cut), the rest a cash outlay; the share paid of each is booked.
         """
         if requested <= 0 or not self.active(month):
             return 0.0
         left = self.remaining()
         share = 1.0 if requested <= left else left / requested
         self.spent = min(self.spec.budget, self.spent + requested * share)
+        self.books["outlay"] += (requested - forgone) * share
+        self.books["forgone"] += forgone * share
+        self._check_exhausted()
+        return share
+
+    def honour(self, amount: float, kind: str) -> None:
+        """Pay `amount` in full on a commitment made earlier (booked as `kind`), whatever the
+        month: from the budget while it lasts, the rest `beyond_budget` (owed all the same)."""
+        if amount <= 0:
+            return
+        paid = min(amount, self.remaining())
+        self.spent = min(self.spec.budget, self.spent + paid)
+        self.beyond_budget += amount - paid
+        self.books[kind] += amount
+        self._check_exhausted()
+
+    def _check_exhausted(self) -> None:
         if self.remaining() <= 1e-9 * max(1.0, self.spec.budget):
             self.exhausted = True
-        return share
 
     # ------------------------------------------------------------------ what a lever changes
     def start_month(self, world: World, month: int) -> None:
@@ -109,19 +148,19 @@ class Lever:
         """Firms' debt allowed per yuan of net worth in `zone` after this lever."""
         return leverage
 
-    def pay_exit_debt(self, debt: float, month: int) -> None:
-        """Pay this lever's share of `debt`, the debt of firms that exited this month where it
-        acts (only levers with `covers_exit_debt`)."""
+    def charge_guarantee(self, guaranteed_debt: float) -> None:
+        """Be charged for `guaranteed_debt`, the outstanding guaranteed debt of borrowers that
+        defaulted (exited) this month (only levers with `guarantees_loans`)."""
 
 
 class Financing(Lever):
     """Credit access and cost: guarantee loans to founders and firms, interest subsidies, and a
-    guarantee fund that repays a share of a failed firm's debt."""
+    guarantee fund that pays a share of a guaranteed loan when its borrower defaults."""
 
     name = "financing"
     spec_type = FinancingLever
     support_row = 0
-    covers_exit_debt = True
+    guarantees_loans = True
     spec: FinancingLever
 
     def founder_credit(self, cap, leverage, month, zone):
@@ -134,9 +173,12 @@ class Financing(Lever):
         on = self.acting_zones(month)[zone]
         return np.where(on, np.maximum(leverage, self.spec.firm_credit_leverage), leverage)
 
-    def pay_exit_debt(self, debt: float, month: int) -> None:
-        if debt > 0:
-            self.grant(self.spec.guarantee_share * debt, month)
+    def charge_guarantee(self, guaranteed_debt: float) -> None:
+        """`guarantee_share` of the defaulted guaranteed debt, a liability of the guarantee
+        fund: honoured in full, within the window or after it, from the budget while it lasts
+        (docs/model.md, 7.9)."""
+        if guaranteed_debt > 0:
+            self.honour(self.spec.guarantee_share * guaranteed_debt, "guarantee")
 
 
 class BurdenReduction(Lever):

@@ -2,8 +2,9 @@
 
 Formulas over NumPy values broadcast: a Mesa agent calls such a rule with its own scalars, the
 vector engine with whole arrays. State transitions (what a hire, a founding, a month's books or
-an exit do to an agent's state: `hiring_target`, `credit_room`, `machine_debt`, `can_finance`,
-`founder_equity`, `entrant_capital`, `shocked_productivity`, `forced_exit`, `settle_firm`) take one
+an exit do to an agent's state: `hiring_target`, `credit_room`, `machine_debt`, `guaranteed_debt`,
+`can_finance`, `founder_equity`, `entrant_capital`, `shocked_productivity`, `forced_exit`,
+`settle_firm`) take one
 agent's scalars: the Mesa engine calls them per agent, the vector engine per agent inside its
 compiled loops (`sim.engines.vector.compiled_rules` compiles this module's source). The ODD
 (docs/model.md) points at one function here per rule, so the engines cannot drift apart. No
@@ -353,6 +354,23 @@ def machine_debt(new_workers: int, age_months: int, capital_per_worker: float) -
     return capital_per_worker * new_workers if age_months > 0 else 0.0
 
 
+def guaranteed_debt(
+    guaranteed: float, debt: float, new_debt: float, unguaranteed_limit: float, guarantee: bool
+) -> float:
+    """A borrower's guaranteed debt after it borrows `new_debt` more (7.9): where a guarantee
+    acts (`guarantee`), the part of the new debt beyond what the borrower could still borrow
+    without it, `max(0, unguaranteed_limit - debt)` (the credit room on the unguaranteed
+    terms, as `credit_room` counts it), is guaranteed; nothing new is guaranteed elsewhere.
+
+    A founder's limit is its credit on the unguaranteed terms (`founder_credit` with
+    `credit_cap`, `credit_leverage`), a firm's `credit_leverage x max(capital, 0)`: the loan a
+    bank would make without the guarantee fund carries no guarantee, the rest of it does."""
+    if not guarantee or new_debt <= 0:
+        return guaranteed
+    room = max(0.0, unguaranteed_limit - debt)
+    return guaranteed + max(0.0, new_debt - room)
+
+
 def shocked_productivity(productivity: Float, shock: Float, p: ProductionSpec) -> Float:
     """Productivity after the month's idiosyncratic shock (a log random walk; shock ~ N(0,1))."""
     return productivity * np.exp(p.productivity_shock_sd * shock)
@@ -434,16 +452,18 @@ def settle_firm(
     support: float,
     capital: float,
     debt: float,
+    guaranteed: float,
     loss_streak: int,
     age_months: int,
     in_plant: bool,
     plant_months: int,
     amortization: float,
-) -> tuple[float, float, float, float, int, int, int]:
+) -> tuple[float, float, float, float, float, int, int, int]:
     """A firm's books at the end of the month, after the support its levers granted: (profit,
-    margin, capital, debt, loss streak, age, months in plant). Profit is output less costs plus
-    support, all of it retained in capital; debt amortizes; the loss streak counts months in a
-    row with a loss or no output."""
+    margin, capital, debt, guaranteed debt, loss streak, age, months in plant). Profit is output
+    less costs plus support, all of it retained in capital; debt amortizes, every loan alike, so
+    the guaranteed part falls by the same share; the loss streak counts months in a row with a
+    loss or no output."""
     profit = output - costs + support
     margin = profit / output if output > 0 else 0.0
     idle_or_losing = profit < 0 or not output > 0
@@ -452,6 +472,7 @@ def settle_firm(
         margin,
         capital + profit,
         debt * (1.0 - amortization),
+        guaranteed * (1.0 - amortization),
         loss_streak + 1 if idle_or_losing else 0,
         age_months + 1,
         plant_months + 1 if in_plant else plant_months,

@@ -23,6 +23,7 @@ import numpy as np
 from sim.core.chain import ValueChain
 from sim.core.codes import ORIGINS, STATUSES
 from sim.core.space import County
+from sim.measures import fiscal
 
 if TYPE_CHECKING:
     from sim.core.world import World
@@ -66,6 +67,7 @@ def columns(chain: ValueChain, county: County, levers: Sequence[str]) -> list[st
         "jobs_per_million_yuan",
         "taken_off",
     ]
+    cols += fiscal.columns(levers)
     return cols
 
 
@@ -101,14 +103,16 @@ def firm_aggregates(snap: Snapshot, world: World) -> dict[str, object]:
 
 def county_books(world: World, month: int) -> dict[str, object]:
     """The month's county-level figures that `MonthLog.record` takes: local sourcing shares,
-    free plant, plant rent, each lever's spending, and whether the take-off window is open."""
+    free plant, plant rent, each lever's gross cost (`Lever.cost`), whether the take-off window
+    is open, and the fiscal books (`sim.measures.fiscal.books`)."""
     gov = world.gov
     return {
         "local_share": world.local_share,
         "plant_free": float(world.plant.sum()),
         "plant_rent": gov.plant_rent_collected,
-        "spent": [lever.spent for lever in gov.levers],
+        "spent": [lever.cost for lever in gov.levers],
         "takeoff_ready": world.takeoff_ready(month),
+        "fiscal": fiscal.books(world),
     }
 
 
@@ -139,8 +143,9 @@ _LOG_FIELDS = (
     "deaths",
     "plant_free",
     "plant_rent",
-    "spent",  # (levers,)
+    "spent",  # (levers,) each lever's gross cost, Lever.cost
     "takeoff_ready",
+    "fiscal",  # sim.measures.fiscal.books
 )
 
 
@@ -280,4 +285,5 @@ class MonthLog:
             & (employment >= tk.employment_multiple * initial_employment)
             & (np.isnan(completeness) | (completeness >= tk.min_completeness))
         ).astype(np.int64)
+        out.update(fiscal.frame(self.data, world, last))  # from the whole history
         return out

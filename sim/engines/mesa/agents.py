@@ -104,6 +104,7 @@ class Firm(FixedAgent):
         productivity: float,
         target: int,
         age: int = 0,
+        guaranteed: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.cell = cell
@@ -116,6 +117,7 @@ class Firm(FixedAgent):
         self.locals = 0
         self.capital = capital
         self.debt = debt
+        self.guaranteed = guaranteed  # the part of the debt a lever guarantees (7.9)
         self.productivity = productivity
         self.age = age
         self.born = model.month
@@ -208,6 +210,7 @@ class Firm(FixedAgent):
             self.margin,
             self.capital,
             self.debt,
+            self.guaranteed,
             self.loss_streak,
             self.age,
             self.plant_months,
@@ -217,6 +220,7 @@ class Firm(FixedAgent):
             support,
             self.capital,
             self.debt,
+            self.guaranteed,
             self.loss_streak,
             self.age,
             self.plant_m2 > 0,

@@ -177,6 +177,7 @@ class ClusterModel(Model):
         productivity: float,
         age: int = 0,
         take_plant: bool = True,
+        guaranteed: float = 0.0,
     ) -> Firm:
         x, y = (int(v) for v in self.county.cell_xy(cell_flat))
         zone = int(self.county.zone_of_cell[x, y])
@@ -193,6 +194,7 @@ class ClusterModel(Model):
             productivity,
             target,
             age,
+            guaranteed,
         )
         need = float(self.world.plant_need(target))
         if take_plant and self.world.plant[x, y] >= need > 0:
@@ -210,9 +212,8 @@ class ClusterModel(Model):
 
     def _remove_firm(self, firm: Firm) -> None:
         """Exit: workers and owner go back to the job market, plant space back to the stock,
-        and a guaranteed share of the firm's debt is repaid by the financing lever."""
-        if self.gov.exit_cover_zones(self.month)[firm.zone]:
-            self.gov.pay_exit_debt(firm.debt, self.month)
+        and the guarantor is charged for the firm's guaranteed debt, whenever it was raised."""
+        self.gov.charge_guarantees(firm.guaranteed)
         for t in list(firm.staff):
             self.set_status(t, UNEMPLOYED_HOME)
         self.local_pool += firm.locals
@@ -279,11 +280,18 @@ class ClusterModel(Model):
         cell = self.choose_cell(stage, need, plant_only=self.env.plant_available)
         x, y = (int(v) for v in self.county.cell_xy(cell))
         cost = float(rules.startup_cost(self.world.plant[x, y] >= need, ent))
-        cap, lev = self.world.founder_credit_terms(self.month, int(self.county.zone_of_cell[x, y]))
+        zone = int(self.county.zone_of_cell[x, y])
+        cap, lev = self.world.founder_credit_terms(self.month, zone)
         credit = float(rules.founder_credit(tailor.savings, float(cap), float(lev)))
         if not rules.can_finance(tailor.savings, credit, cost):
             return
         equity, debt = rules.founder_equity(tailor.savings, cost)
+        unguaranteed = float(
+            rules.founder_credit(tailor.savings, ent.credit_cap, ent.credit_leverage)
+        )
+        guaranteed = rules.guaranteed_debt(
+            0.0, 0.0, debt, unguaranteed, bool(self.gov.guarantee_zones(self.month)[zone])
+        )
         tailor.savings -= equity
         self.set_status(tailor, ENTREPRENEUR)
         self._add_firm(
@@ -296,6 +304,7 @@ class ClusterModel(Model):
             debt=debt,
             target=ent.startup_workers,
             productivity=self._entry_productivity(self.streams.founding, ent.startup_workers),
+            guaranteed=guaranteed,
         )
 
     def _entry_productivity(self, g: np.random.Generator, workers: int) -> float:
@@ -339,6 +348,8 @@ class ClusterModel(Model):
         tailors first (in random order) and then local workers."""
         g = self.streams.labour
         kpw = self.spec.behaviour.entrepreneurship.capital_per_worker
+        base_leverage = self.spec.behaviour.production.credit_leverage
+        guarantee = self.gov.guarantee_zones(self.month)
         firms = self.firms.shuffle()
         firms.do("plan_employment")
         for f in firms:
@@ -367,7 +378,12 @@ class ClusterModel(Model):
             take = min(max(f.target - f.workers, 0), self.local_pool)
             f.locals += take
             self.local_pool -= take
-            f.debt += rules.machine_debt(max(f.workers - before[f], 0), f.age, kpw)
+            new_debt = rules.machine_debt(max(f.workers - before[f], 0), f.age, kpw)
+            f.guaranteed = rules.guaranteed_debt(
+                f.guaranteed, f.debt, new_debt,
+                rules.credit_room(f.capital, 0.0, base_leverage), bool(guarantee[f.zone]),
+            )  # fmt: skip
+            f.debt += new_debt
         self.world.last_vacancies = float(vacancies)
 
     def _phase_production(self) -> None:
@@ -456,6 +472,7 @@ class ClusterModel(Model):
             "local_workers": f.locals,
             "capital": f.capital,
             "debt": f.debt,
+            "guaranteed_debt": f.guaranteed,
             "productivity": f.productivity,
             "age_months": f.age,
             "in_plant": f.plant_m2 > 0,

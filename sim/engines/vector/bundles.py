@@ -60,6 +60,7 @@ class FirmsEntry(NamedTuple):
     owner: np.ndarray
     capital: np.ndarray
     debt: np.ndarray
+    guaranteed: np.ndarray
     target: np.ndarray
     productivity: np.ndarray
     age: np.ndarray
@@ -79,6 +80,7 @@ class FirmsLabour(NamedTuple):
     age: np.ndarray
     capital: np.ndarray
     debt: np.ndarray
+    guaranteed: np.ndarray
     margin: np.ndarray
     zone: np.ndarray
 
@@ -106,6 +108,7 @@ class FirmsBooks(NamedTuple):
     margin: np.ndarray
     capital: np.ndarray
     debt: np.ndarray
+    guaranteed: np.ndarray
     loss_streak: np.ndarray
     age: np.ndarray
     plant_m2: np.ndarray
@@ -120,7 +123,7 @@ class FirmsExit(NamedTuple):
     age: np.ndarray
     profit: np.ndarray
     capital: np.ndarray
-    debt: np.ndarray
+    guaranteed: np.ndarray
     loss_streak: np.ndarray
     stage: np.ndarray
     zone: np.ndarray

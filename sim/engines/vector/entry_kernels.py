@@ -143,11 +143,12 @@ def draw_cells(
 
 @jit()
 def _write_entrants(
-    start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age, born,
-    gets, need, firms, grid,
+    start, cells, stage, origin, anchor, owner, capital, debt, guaranteed, target, productivity,
+    age, born, gets, need, firms, grid,
 ):  # fmt: skip
     """Entrants fill the firm slots from `start` and are counted in the firm counts,
-    neighbourhood sums and zone counts; those marked in `gets` take their `need` of plant."""
+    neighbourhood sums and zone counts; those marked in `gets` take their `need` of plant.
+    `guaranteed` is the part of each one's debt a lever guarantees (`rules.guaranteed_debt`)."""
     n_cells, height, window, boxes = grid.n_cells, grid.height, grid.window, grid.boxes
     zone_of_cell, plant, zone_counts, counts = (
         grid.zone_of_cell,
@@ -165,6 +166,7 @@ def _write_entrants(
         firms.productivity,
     )
     f_age, f_born, f_plant_m2 = firms.age, firms.born, firms.plant_m2
+    f_guaranteed = firms.guaranteed
     for i in range(cells.size):
         f = start + i
         c, s = cells[i], stage[i]
@@ -180,6 +182,7 @@ def _write_entrants(
         f_owner[f] = owner[i]
         f_capital[f] = capital[i]
         f_debt[f] = debt[i]
+        f_guaranteed[f] = guaranteed[i]
         f_target[f] = target[i]
         f_productivity[f] = productivity[i]
         f_age[f] = age[i]
@@ -212,17 +215,17 @@ def add_firms(
     start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age, born,
     plant_mode, gets, need, firms, grid, births, count_births,
 ):  # fmt: skip
-    """New firms (the initial ones and the engine's tests): see `_write_entrants`. Plant: with
-    `plant_mode` 0 none is taken; 1, first come first served (`_first_come`); 2, those marked
-    in `gets`."""
+    """New firms (the initial ones and the engine's tests): see `_write_entrants`; none of their
+    debt is guaranteed. Plant: with `plant_mode` 0 none is taken; 1, first come first served
+    (`_first_come`); 2, those marked in `gets`."""
     firms, grid = FirmsEntry(*firms), Grid(*grid)  # named again (`bundles.plain`)
     if plant_mode == 0:
         gets[:] = False
     elif plant_mode == 1:
         gets[:] = _first_come(cells, need, grid.plant)
     _write_entrants(
-        start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age,
-        born, gets, need, firms, grid,
+        start, cells, stage, origin, anchor, owner, capital, debt, np.zeros(cells.size), target,
+        productivity, age, born, gets, need, firms, grid,
     )  # fmt: skip
     if count_births:
         births[origin] += cells.size
@@ -259,8 +262,8 @@ def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, locati
 
 @jit()
 def found(
-    pos, joint, u, u_loc, shock, b_rec, location, need, plant_available, cap_z, lev_z, tailors,
-    jobless, firms, grid, births, start, month, month_mod,
+    pos, joint, u, u_loc, shock, b_rec, location, need, plant_available, cap_z, lev_z,
+    guarantee_z, tailors, jobless, firms, grid, births, start, month, month_mod,
 ):  # fmt: skip
     """The founding submodel, from the Bernoulli draws `pos` (tailors who would found, by the
     joint probability `joint` over stages, if they can): those at home (employed or
@@ -268,7 +271,9 @@ def found(
     where plant is short), at a cell of the location submodel; the start-up cost of the rule
     `startup_cost` (premises where no plant is left) must be met by savings and founder credit
     (by zone: `cap_z`, `lev_z`). Founders leave their job and become entrepreneurs; their savings
-    pay what they can of the cost and the rest is debt. Uniforms: u (2 per draw), u_loc (2 per
+    pay what they can of the cost and the rest is debt, of which the part beyond their credit on
+    the unguaranteed terms is guaranteed where `guarantee_z` holds for their zone
+    (`rules.guaranteed_debt`). Uniforms: u (2 per draw), u_loc (2 per
     draw); shock: one normal per founder. `location`: the location inputs (a `Location`).
     Returns (firms founded, the jobless list after)."""
     tailors, firms, grid = Tailors(*tailors), FirmsEntry(*firms), Grid(*grid)
@@ -308,17 +313,18 @@ def found(
         t = who[i]
         wealth[i] = savings[t] + saved[status[t]] * ((month_mod - np.int64(since[t])) & 0xFFFF)
     credit = rules.founder_credit(wealth, cap, lev)
+    unguaranteed = rules.founder_credit(wealth, ent.credit_cap, ent.credit_leverage)
     m = 0
     for i in range(n):
         if rules.can_finance(wealth[i], credit[i], cost[i]):
-            who[m], stage[m], cells[m], cost[m], has_plant[m] = (
-                who[i], stage[i], cells[i], cost[i], has_plant[i],
+            who[m], stage[m], cells[m], cost[m], has_plant[m], unguaranteed[m] = (
+                who[i], stage[i], cells[i], cost[i], has_plant[i], unguaranteed[i],
             )  # fmt: skip
             m += 1
     if m == 0:
         return 0, jobless
     who, stage, cells, cost, has_plant = who[:m], stage[:m], cells[:m], cost[:m], has_plant[:m]
-    equity, debt = np.empty(m), np.empty(m)
+    equity, debt, guaranteed = np.empty(m), np.empty(m), np.empty(m)
     status, since, savings, saved, counts = _mover(tailors)
     for i in range(m):
         t = who[i]
@@ -329,6 +335,9 @@ def found(
             employer[t] = -1
         _move(t, ENTREPRENEUR, status, since, savings, saved, counts, month_mod)
         equity[i], debt[i] = rules.founder_equity(savings[t], cost[i])
+        guaranteed[i] = rules.guaranteed_debt(
+            0.0, 0.0, debt[i], unguaranteed[i], guarantee_z[zone_of_cell[cells[i]]]
+        )
         savings[t] -= equity[i]
     still = np.empty(jobless.size, dtype=np.int64)
     k = 0
@@ -339,7 +348,7 @@ def found(
     workers = np.full(m, ent.startup_workers)
     productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
     _write_entrants(
-        start, cells, stage, RETURNEE, np.zeros(m, dtype=np.bool_), who, equity, debt,
+        start, cells, stage, RETURNEE, np.zeros(m, dtype=np.bool_), who, equity, debt, guaranteed,
         workers, productivity, np.zeros(m, dtype=np.int64), month, has_plant, np.full(m, need),
         firms, grid,
     )  # fmt: skip
@@ -384,9 +393,9 @@ def invest(
     capital = rules.entrant_capital(workers, ent)
     need = needs[need_idx]
     _write_entrants(
-        start, cells, stage, OUTSIDE, anchor, np.full(m, -1), capital, np.zeros(m), workers,
-        productivity, np.zeros(m, dtype=np.int64), month, _first_come(cells, need, grid.plant),
-        need, firms, grid,
+        start, cells, stage, OUTSIDE, anchor, np.full(m, -1), capital, np.zeros(m), np.zeros(m),
+        workers, productivity, np.zeros(m, dtype=np.int64), month,
+        _first_come(cells, need, grid.plant), need, firms, grid,
     )  # fmt: skip
     births[OUTSIDE] += m
     return m

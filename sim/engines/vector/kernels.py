@@ -342,7 +342,10 @@ def labour_plan(alive, firms, leverage, kpw, b_rec):
 
 
 @jit()
-def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_pool, month_mod):
+def labour_market(
+    alive, target, u, firms, kpw, base_leverage, guarantee_z, tailor_state, jobless, local_pool,
+    month_mod,
+):  # fmt: skip
     """Layoffs, then matching, on the targets of `labour_plan`.
 
     Layoffs: a firm above its target cuts the excess, uniformly among its tailor and local
@@ -351,9 +354,12 @@ def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_poo
     what is left, firm by firm in the same order, while the pool lasts. Only as many seekers as
     there are vacancies are drawn (a partial Fisher-Yates shuffle), which gives the hired the
     same distribution as shuffling them all. New debt pays the machines of a grown firm's new
-    workers. Returns (the jobless list after, the local pool after, seekers, vacancies)."""
+    workers; the part of it beyond what the firm could borrow at `base_leverage` is guaranteed
+    where `guarantee_z` holds for its zone (`rules.guaranteed_debt`). Returns (the jobless list
+    after, the local pool after, seekers, vacancies)."""
     firms, tailor_state = FirmsLabour(*firms), Tailors(*tailor_state)
     tailors, locals_, age, debt = firms.tailors, firms.locals, firms.age, firms.debt
+    capital, guaranteed, zone = firms.capital, firms.guaranteed, firms.zone
     employer, first = tailor_state.employer, firms.first_staff
     nxt, prv = tailor_state.next_staff, tailor_state.prev_staff
     status, since, savings, saved, counts = _mover(tailor_state)
@@ -428,7 +434,12 @@ def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_poo
         locals_[f] += took_l
         local_pool -= took_l
         if age[f] > 0:
-            debt[f] += rules.machine_debt(took_t + took_l, age[f], kpw)
+            new_debt = rules.machine_debt(took_t + took_l, age[f], kpw)
+            guaranteed[f] = rules.guaranteed_debt(
+                guaranteed[f], debt[f], new_debt, rules.credit_room(capital[f], 0.0, base_leverage),
+                guarantee_z[zone[f]],
+            )  # fmt: skip
+            debt[f] += new_debt
     return seekers[hires:].copy(), local_pool, seekers.size, vacancies
 
 
@@ -503,6 +514,7 @@ def settle_accounts(
     stage, plant rent collected net of the plant lever's discount)."""
     accounts, firms = Accounts(*accounts), FirmsBooks(*firms)
     profit, margin, capital, debt = firms.profit, firms.margin, firms.capital, firms.debt
+    guaranteed = firms.guaranteed
     loss_streak, age, plant_months = firms.loss_streak, firms.age, firms.plant_months
     f_output, plant_m2 = firms.output, firms.plant_m2
     output, costs, stage, rent_due = (
@@ -521,10 +533,11 @@ def settle_accounts(
         support = (share_fin * req_fin[i] + share_burden * req_burden[i]
                    + share_plant * req_plant[i])  # fmt: skip
         (
-            p, margin[f], capital[f], debt[f], loss_streak[f], age[f], plant_months[f],
+            p, margin[f], capital[f], debt[f], guaranteed[f], loss_streak[f], age[f],
+            plant_months[f],
         ) = rules.settle_firm(
-            o, costs[i], support, capital[f], debt[f], loss_streak[f], age[f], plant_m2[f] > 0,
-            plant_months[f], amortization,
+            o, costs[i], support, capital[f], debt[f], guaranteed[f], loss_streak[f], age[f],
+            plant_m2[f] > 0, plant_months[f], amortization,
         )  # fmt: skip
         profit[f] = p
         f_output[f] = o
@@ -536,18 +549,15 @@ def settle_accounts(
 
 
 @jit()
-def exit_firms(
-    alive, u, b_rec, cover_zones, month, month_mod, tailors, firms, grid, deaths
-):  # fmt: skip
+def exit_firms(alive, u, b_rec, month, month_mod, tailors, firms, grid, deaths):
     """Exit: a firm goes when its capital is negative or its losses have lasted `loss_months`,
     or else with the hazard of the rule `exit_hazard` (uniforms `u`, one per firm). Then as
-    `close_firms`. Returns (the tailors released, the local workers released, the debt of the
-    firms gone in zones where `cover_zones` is true: where a lever repays exit debt this month,
-    `Government.exit_cover_zones`)."""
+    `close_firms`. Returns (the tailors released, the local workers released, the guaranteed
+    debt of the firms gone, for `Government.charge_guarantees`)."""
     tailors, firms, grid = Tailors(*tailors), FirmsExit(*firms), Grid(*grid)
     ex = b_rec[0].exit
     age, profit, capital, loss_streak = firms.age, firms.profit, firms.capital, firms.loss_streak
-    zone, debt = firms.zone, firms.debt
+    guaranteed = firms.guaranteed
     n = alive.size
     ages, losing = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
     for i in range(n):
@@ -562,8 +572,7 @@ def exit_firms(
         if rules.forced_exit(capital[f], loss_streak[f], ex) or u[i] < hazard[i]:
             out[m] = f
             m += 1
-            if cover_zones[zone[f]]:
-                owed += debt[f]
+            owed += guaranteed[f]
     if m == 0:
         return np.empty(0, dtype=np.int64), 0, 0.0
     released, freed = close_firms(out[:m], month, month_mod, tailors, firms, grid, deaths)

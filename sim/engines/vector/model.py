@@ -397,7 +397,8 @@ class VectorModel:
         founded, self._jobless = entry_kernels.found(
             pos, joint, u, u_loc, shock, self._b_rec, self._location(),
             float(world.plant_need(ent.startup_workers)), plant_available,
-            np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float), self._tailors,
+            np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float),
+            self.gov.guarantee_zones(self.month), self._tailors,
             self._jobless, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
             self.month,
             self.month % _WRAP,
@@ -466,8 +467,10 @@ class VectorModel:
         leverage = np.asarray(self.world.firm_leverage(self.month, self._zones), dtype=float)
         target, n_uniforms = kernels.labour_plan(a, firms, leverage, kpw, self._b_rec)
         self._jobless, self.local_pool, seekers, vacancies = kernels.labour_market(
-            a, target, g.random(n_uniforms), firms, kpw, self._tailors, self._jobless,
-            self.local_pool, self.month % _WRAP,
+            a, target, g.random(n_uniforms), firms, kpw,
+            float(self.spec.behaviour.production.credit_leverage),
+            self.gov.guarantee_zones(self.month), self._tailors, self._jobless, self.local_pool,
+            self.month % _WRAP,
         )  # fmt: skip
         self.world.last_seekers = float(seekers)
         self.world.last_vacancies = float(vacancies)
@@ -505,17 +508,15 @@ class VectorModel:
         self.world.record_accounts(out_stage, profit_stage)
 
     def _phase_exit(self) -> None:
-        """`kernels.exit_firms`; loan guarantees pay their share of the debt left behind."""
+        """`kernels.exit_firms`; the guarantor is charged for the guaranteed debt left behind."""
         if not self.spec.behaviour.exit.enabled:
             return
         a = self._alive()
-        cover_zones = self.gov.exit_cover_zones(self.month)
         released, freed_locals, owed = kernels.exit_firms(
-            a, self.streams.exit.random(a.size), self._b_rec,
-            cover_zones, self.month, self.month % _WRAP,
+            a, self.streams.exit.random(a.size), self._b_rec, self.month, self.month % _WRAP,
             self._tailors, self.firms.bundle(FirmsExit), self._grid, self.deaths,
         )  # fmt: skip
-        self.gov.pay_exit_debt(owed, self.month)
+        self.gov.charge_guarantees(owed)
         if released.size or freed_locals:
             self._jobless = np.concatenate([self._jobless, released])
             self.local_pool += freed_locals
@@ -614,6 +615,7 @@ class VectorModel:
                 "local_workers": f.locals,
                 "capital": f.capital,
                 "debt": f.debt,
+                "guaranteed_debt": f.guaranteed,
                 "productivity": f.productivity,
                 "age_months": f.age,
                 "in_plant": f.plant_m2 > 0,

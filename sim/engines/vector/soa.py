@@ -27,6 +27,7 @@ FIRM_FIELDS: dict[str, tuple[type | np.dtype, float]] = {
     "target": (np.int32, 0),
     "capital": (np.float64, 0.0),
     "debt": (np.float64, 0.0),
+    "guaranteed": (np.float64, 0.0),  # the part of the debt a lever guarantees (7.9)
     "productivity": (np.float64, 1.0),
     "age": (np.int32, 0),
     "born": (np.int32, 0),

@@ -1,0 +1,118 @@
+"""The county's fiscal account (docs/model.md 4.11 and 7.9; `sim.measures.fiscal`), worked by
+hand: each accounting rule on small round numbers, and whole runs on both engines in which one
+firm's history is known exactly.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.engines import make_model
+from sim.io.loading import scenario_from_dict
+
+ENGINES = ("mesa", "vector")
+
+
+# ------------------------------------------------------------------ guarantees per loan
+def one_founder(**extra) -> dict:
+    """One tailor, at home from month 0 with savings of exactly 200,000 (a lognormal of zero
+    spread), who founds a garment firm in month 1 (founding certain, no premises cost or delay,
+    start-up cost 200,000 + 30,000 x 10 = 500,000). No other firm ever enters (no incumbents, no
+    investors) and the firm never has a worker (no local workers; the founder does not work in
+    it), so it is idle every month: its loss streak reaches `loss_months` = 4 in month 4, when
+    it must exit (7.10); no other exit (a zero age hazard)."""
+    spec = {
+        "run": {"months": 6},
+        "population": {
+            "tailors": 1,
+            "villages": 1,
+            "initial_home_share": 1.0,
+            "savings_mean": 200_000.0,
+            "savings_sigma": 0.0,
+            "local_workers": 0,
+        },
+        "behaviour": {
+            "entrepreneurship": {
+                "max_hazard": 1.0,
+                "intercept": 20.0,
+                "skill_min": 0.0,
+                "premises_cost": 0.0,
+                "premises_delay_months": 0.0,
+            },
+            "outside_investment": {"base_rate": 0.0, "pull": 0.0},
+            "exit": {"hazard_by_year": [0.0], "loss_months": 4},
+        },
+    }
+    for path, value in extra.items():
+        node = spec
+        *parents, leaf = path.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return spec
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_guaranteed_firm_that_defaults_after_the_window_is_charged_its_guarantee(engine):
+    """Financing acts in months 0-1 only, with a budget of 10,000 and the default terms (founder
+    credit cap 300,000 at 3x savings, guarantee_share 0.5; unguaranteed: 100,000 at 1x).
+
+    Month 1: the founder's savings of 200,000 pay part of the 500,000 start-up cost; the loan is
+    300,000. Without the guarantee it could borrow min(100,000, 1 x 200,000) = 100,000 (too little
+    to found: 200,000 + 100,000 < 500,000), so the guaranteed debt is 300,000 - 100,000 = 200,000
+    (7.9). The interest subsidy of month 1 is min(0.02, 0.045) / 12 x 300,000 = 500, paid from
+    the budget (9,500 left). The firm takes no other debt (it never hires), and every loan
+    amortizes 1% a month: after the settlements of months 1-4 its guaranteed debt is
+    200,000 x 0.99^4 = 200,000 x 0.96059601 = 192,119.202.
+
+    Month 4, three months after the window: the firm exits (a loss streak of 4) and the lever is
+    charged 0.5 x 192,119.202 = 96,059.601: 9,500 from its budget, which is then spent, and
+    86,559.601 beyond it."""
+    spec = one_founder(
+        **{"levers.financing": {"enabled": True, "start": 0, "end": 1, "budget": 10_000.0}}
+    )
+    model = make_model(scenario_from_dict(spec), engine, seed=3)
+    lever = model.gov["financing"]
+    for _ in range(3):
+        model.step()
+    assert lever.books["guarantee"] == 0.0  # alive in months 1-3, nothing charged yet
+    assert lever.spent == pytest.approx(500.0)
+    model.step()  # month 4: the default
+    assert lever.books["guarantee"] == pytest.approx(96_059.601, rel=1e-9)
+    assert lever.books["outlay"] == pytest.approx(500.0)
+    assert lever.spent == pytest.approx(10_000.0) and lever.exhausted
+    assert lever.beyond_budget == pytest.approx(86_559.601, rel=1e-9)
+    assert lever.cost == pytest.approx(96_559.601, rel=1e-9)
+    model.step()
+    firms = model.firm_table()
+    assert len(firms) == 1 and firms["died"].iloc[0] == 4
+    assert firms["debt"].iloc[0] == pytest.approx(300_000.0 * 0.96059601, rel=1e-9)
+    assert firms["guaranteed_debt"].iloc[0] == pytest.approx(192_119.202, rel=1e-9)
+    ts = model.timeseries()
+    charged, beyond = 96_059.601, 86_559.601
+    assert list(ts["guarantee_financing"]) == pytest.approx([0, 0, 0, 0, charged, charged])
+    assert list(ts["beyond_budget_financing"]) == pytest.approx([0, 0, 0, 0, beyond, beyond])
+    assert ts["cost_financing"].iloc[-1] == pytest.approx(96_559.601)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_loan_raised_without_the_guarantee_costs_the_lever_nothing(engine):
+    """The same founder with savings of 400,000: it could borrow min(100,000, 400,000) =
+    100,000 without a guarantee and needs 500,000 - 400,000 = 100,000, so nothing is
+    guaranteed: its default in month 4 charges the lever nothing (only month 1's interest
+    subsidy, 0.02 / 12 x 100,000 = 166.67, is paid)."""
+    spec = one_founder(
+        **{
+            "population.savings_mean": 400_000.0,
+            "levers.financing": {"enabled": True, "start": 0, "end": 1, "budget": 10_000.0},
+        }
+    )
+    model = make_model(scenario_from_dict(spec), engine, seed=3)
+    for _ in range(5):
+        model.step()
+    lever = model.gov["financing"]
+    firms = model.firm_table()
+    assert len(firms) == 1 and firms["died"].iloc[0] == 4
+    assert firms["guaranteed_debt"].iloc[0] == 0.0
+    assert lever.books["guarantee"] == 0.0
+    assert lever.cost == pytest.approx(0.02 / 12 * 100_000.0)
