@@ -14,11 +14,14 @@ from sim.measures import indices as metrics
 from sim.measures.monthly import Snapshot
 
 
-def measures_row(snap: Snapshot, world: World, initial_employment: float) -> dict[str, float]:
+def measures_row(
+    snap: Snapshot, world: World, initial_employment: float, previous: list[dict] | None = None
+) -> dict[str, float]:
     """One timeseries row, computed from the month's living firms with the functions of
     `sim.measures.indices`, one index at a time. EG, LQ and HHI use the zones as areas and zone
     land area as the proxy for aggregate employment (the county's other industries are not
-    modelled)."""
+    modelled). The running sums of the fiscal account (`fiscal_row`) take the rows of the
+    months before (`previous`, none at month 0)."""
     chain, county, gov = world.chain, world.county, world.gov
     S, Z = chain.n, county.n_zones
     row: dict[str, float] = {"month": snap.month, "firms": int(snap.stage.size)}
@@ -82,16 +85,53 @@ def measures_row(snap: Snapshot, world: World, initial_employment: float) -> dic
         and employment >= tk.employment_multiple * initial_employment
         and (np.isnan(completeness) or completeness >= tk.min_completeness)
     )
-    row.update(fiscal_row(world))
+    row.update(fiscal_row(world, snap.month, row, previous or []))
     return row
 
 
-def fiscal_row(world: World) -> dict[str, float]:
-    """The fiscal columns (`sim.measures.fiscal`) of the month, read off the levers."""
-    row: dict[str, float] = {}
-    for lever in world.gov.levers:
-        row[f"outlay_{lever.name}"] = lever.books["outlay"]
-        row[f"forgone_{lever.name}"] = lever.books["forgone"]
-        row[f"guarantee_{lever.name}"] = lever.books["guarantee"]
-        row[f"beyond_budget_{lever.name}"] = lever.beyond_budget
-    return row
+def fiscal_row(world: World, month: int, row: dict, previous: list[dict]) -> dict[str, float]:
+    """The fiscal columns (`sim.measures.fiscal`) of the month, read off the levers and the
+    world, the running sums carried on from the previous month's row (month by month, where
+    `fiscal.frame` sums along the month axis): the value of each month's construction,
+    1 - age / (12 x life) of it while positive, and each month's flows discounted by
+    (1 + r)^(-month / 12)."""
+    gov, spec = world.gov, world.spec.fiscal
+    out: dict[str, float] = {}
+    for lever in gov.levers:
+        out[f"outlay_{lever.name}"] = lever.books["outlay"]
+        out[f"forgone_{lever.name}"] = lever.books["forgone"]
+        out[f"guarantee_{lever.name}"] = lever.books["guarantee"]
+        out[f"beyond_budget_{lever.name}"] = lever.beyond_budget
+    built = float(world.plant_built.sum())
+    let = built - float(world.plant.sum())
+    out["plant_built_m2"], out["plant_let_m2"] = built, let
+    out["plant_occupancy"] = let / built if built > 0 else float("nan")
+    construction = sum(lever.construction for lever in gov.levers)
+    out["plant_construction"] = construction
+    vintages = [  # (month built, cost) of each month's construction so far
+        (r["month"], r["plant_construction"] - (previous[i - 1]["plant_construction"] if i else 0))
+        for i, r in enumerate(previous)
+    ]
+    vintages.append((month, construction - (previous[-1]["plant_construction"] if previous else 0)))
+    life = 12.0 * spec.plant_life_years
+    residual = sum(cost * max(0.0, 1.0 - (month - b) / life) for b, cost in vintages)
+    out["plant_residual_value"] = residual
+    outlay = sum(lever.books["outlay"] for lever in gov.levers)
+    guarantee = sum(lever.books["guarantee"] for lever in gov.levers)
+    out["outlay_total"] = outlay
+    out["forgone_total"] = sum(lever.books["forgone"] for lever in gov.levers)
+    out["guarantee_total"] = guarantee
+    rent = row["plant_rent_collected"]
+    out["net_fiscal_cost"] = outlay + guarantee - rent - residual
+    d = (1.0 + spec.discount_rate) ** (-month / 12.0)
+    before = previous[-1] if previous else None
+    flow = outlay + guarantee - rent
+    if before is not None:
+        flow -= before["outlay_total"] + before["guarantee_total"] - before["plant_rent_collected"]
+    # the previous row's PV holds its residual value at its factor; take that back out
+    pv_flows = d * flow
+    if before is not None:
+        d_before = (1.0 + spec.discount_rate) ** (-before["month"] / 12.0)
+        pv_flows += before["net_fiscal_cost_pv"] + d_before * before["plant_residual_value"]
+    out["net_fiscal_cost_pv"] = pv_flows - d * residual
+    return out

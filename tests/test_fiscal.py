@@ -116,3 +116,47 @@ def test_a_loan_raised_without_the_guarantee_costs_the_lever_nothing(engine):
     assert firms["guaranteed_debt"].iloc[0] == 0.0
     assert lever.books["guarantee"] == 0.0
     assert lever.cost == pytest.approx(0.02 / 12 * 100_000.0)
+
+
+# ------------------------------------------------------------------ plant as an asset
+@pytest.mark.parametrize("engine", ENGINES)
+def test_plant_is_an_asset_let_and_depreciated(engine):
+    """The plant lever builds 1,000 m2 in month 1 at 1,000 yuan/m2 (its budget of 1,000,000 is
+    then spent) in the county's one zone; the founder of month 1 (savings 400,000: it finances
+    the 500,000 start-up alone, 400,000 + 100,000) takes its plant need, 25 m2 x 10 workers x 1.5
+    headroom = 375 m2, and frees it when it exits in month 4. The firm has no workers, so it
+    uses no plant and pays no rent.
+
+    Occupancy: 375 / 1,000 = 0.375 in months 1-3, 0 from month 4. Residual value at month t
+    (20-year life, 240 months): 1,000,000 x (1 - (t - 1) / 240): 991,666.667 at month 3 and
+    983,333.333 at month 5. Net fiscal cost = outlays + guarantees - rent - residual value:
+    1,000,000 - 991,666.667 = 8,333.333 at month 3, 16,666.667 at month 5. Discounted at 8% a
+    year, the outlay of month 1 is worth 1,000,000 x 1.08^(-1/12) = 993,607.102 at month 0 and
+    the residual value of month t x 1.08^(-t/12): 991,666.667 x 0.980943652 = 972,769.122 at
+    month 3 (net 20,837.980) and 983,333.333 x 0.968441597 = 952,300.904 at month 5 (net
+    41,306.198)."""
+    spec = one_founder(
+        **{
+            "population.savings_mean": 400_000.0,
+            "levers.plant_supply": {"enabled": True, "start": 1, "end": 60, "budget": 1.0e6},
+        }
+    )
+    model = make_model(scenario_from_dict(spec), engine, seed=3)
+    for _ in range(5):
+        model.step()
+    ts = model.timeseries()
+    nan = float("nan")
+    assert list(ts["plant_built_m2"]) == [0.0] + [1000.0] * 5
+    assert list(ts["plant_let_m2"]) == [0.0, 375.0, 375.0, 375.0, 0.0, 0.0]
+    assert list(ts["plant_occupancy"]) == pytest.approx(
+        [nan, 0.375, 0.375, 0.375, 0, 0], nan_ok=True
+    )
+    assert list(ts["plant_construction"]) == [0.0] + [1.0e6] * 5
+    assert ts["plant_residual_value"][3] == pytest.approx(991_666.667)
+    assert ts["plant_residual_value"][5] == pytest.approx(983_333.333)
+    assert ts["plant_rent_collected"].iloc[-1] == 0.0
+    assert ts["outlay_plant_supply"].iloc[-1] == 1.0e6
+    assert ts["net_fiscal_cost"][3] == pytest.approx(8_333.333)
+    assert ts["net_fiscal_cost"][5] == pytest.approx(16_666.667)
+    assert ts["net_fiscal_cost_pv"][3] == pytest.approx(20_837.980)
+    assert ts["net_fiscal_cost_pv"][5] == pytest.approx(41_306.198)

@@ -27,7 +27,14 @@ START, END = 3, 20
 BUDGET = 2.5 * OUTLAY  # spent in months 3, 4 and half of 5, then exhausted
 # the columns the placebo's spending enters; every other column must not move
 OWN_COLUMNS = ["cost_placebo", *[f"{entry}_placebo" for entry in LEVER_ENTRIES]]
-COST_COLUMNS = [*OWN_COLUMNS, "cost_total", "jobs_per_million_yuan"]
+COST_COLUMNS = [
+    *OWN_COLUMNS,
+    "cost_total",
+    "jobs_per_million_yuan",
+    "outlay_total",
+    "net_fiscal_cost",
+    "net_fiscal_cost_pv",
+]
 
 
 class PlaceboSpec(LeverWindow):

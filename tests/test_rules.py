@@ -791,3 +791,22 @@ def test_plant_supply_builds_by_area():
     world = _county_world(plant_supply={**spec, "construction_cost_per_m2": 0.0})
     PlantSupply(world.spec.levers.plant_supply, world.county).start_month(world, 0)
     assert _plant_by_zone(world) == approx([0.0, 0.0, 0.0])
+
+
+# ----------------------------------------------------------------------- 4.11 Fiscal account
+def test_residual_value():
+    """4.11: cost x max(0, 1 - age / (12 x life)). 1,000,000 built, a 20-year life (240
+    months): new 1,000,000; at 60 months 1 - 60/240 = 0.75; at 240 and beyond 0; 5 years of a
+    10-year life: 0.5."""
+    ages = np.array([0.0, 60.0, 240.0, 300.0])
+    assert rules.residual_value(1.0e6, ages, 20.0) == approx([1.0e6, 750_000.0, 0.0, 0.0])
+    assert rules.residual_value(2000.0, 60.0, 10.0) == approx(1000.0)
+
+
+def test_discount_factor():
+    """4.11: (1 + r)^(-month / 12): 1 at month 0; 1 / 1.08 = 0.9259259259259259 at month 12;
+    1 / 1.08^2 = 1 / 1.1664 = 0.8573388203017832 at 24; 1.08^(-1/2) = 1 / 1.0392304845413265
+    = 0.9622504486493763 at month 6."""
+    got = rules.discount_factor(np.array([0.0, 12.0, 24.0, 6.0]), 0.08)
+    assert got == approx([1.0, 0.9259259259259259, 0.8573388203017832, 0.9622504486493763])
+    assert rules.discount_factor(37.0, 0.0) == 1.0  # no discounting

@@ -186,6 +186,13 @@ MUTATIONS: tuple[Mutation, ...] = (
       "max(0.0, unguaranteed_limit - debt)", "max(0.0, unguaranteed_limit - guaranteed)"),
     M("guarantee: acts everywhere", RULES, "guaranteed_debt",
       "if not guarantee or new_debt <= 0:", "if new_debt <= 0:"),
+    # 4.11 fiscal account
+    M("residual value: life read in months", RULES, "residual_value",
+      "age / (12.0 * life_years)", "age / life_years"),
+    M("residual value: not floored at 0", RULES, "residual_value",
+      "np.maximum(0.0, 1.0 - age / (12.0 * life_years))", "(1.0 - age / (12.0 * life_years))"),
+    M("discount: yearly exponent on months", RULES, "discount_factor",
+      "np.asarray(month, dtype=np.float64) / 12.0)", "np.asarray(month, dtype=np.float64))"),
     # levers: firm_support
     M("support: interest subsidy 0", LEVERS, "firm_support",
       "production.loan_rate) / 12.0 * debt", "production.loan_rate) * 0.0 * debt"),

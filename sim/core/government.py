@@ -73,6 +73,12 @@ class Government:
     def total_cost(self) -> float:
         return float(sum(self.cost.values()))
 
+    @property
+    def construction(self) -> float:
+        """What the levers have paid to build standard plant so far (yuan): the county's
+        plant asset at cost (`rules.residual_value` depreciates it)."""
+        return float(sum(lever.construction for lever in self.levers))
+
     def start_month(self, world: World, month: int) -> None:
         """What each lever does itself at the start of the month (building plants)."""
         for lever in self.levers:

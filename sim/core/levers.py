@@ -79,6 +79,7 @@ class Lever:
         self.spent = 0.0  # paid from the budget, never more than it
         self.beyond_budget = 0.0  # commitments honoured after the budget was spent
         self.books = dict.fromkeys(BOOK_KINDS, 0.0)  # every yuan given or owed, by kind
+        self.construction = 0.0  # the outlays that built plant the county keeps (an asset)
         self.exhausted = False
 
     # ------------------------------------------------------------------ window and budget
@@ -204,7 +205,9 @@ class PlantSupply(Lever):
         s = self.spec
         if not self.active(month) or s.construction_cost_per_m2 <= 0:
             return
-        share = self.grant(s.m2_per_month * s.construction_cost_per_m2, month)
+        cost = s.m2_per_month * s.construction_cost_per_m2
+        share = self.grant(cost, month)
+        self.construction += cost * share
         area = world.county.area * self.eligible_zones
         if area.sum() > 0 and share > 0:
             world.build_plant(s.m2_per_month * share * area / area.sum())

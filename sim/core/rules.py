@@ -477,3 +477,18 @@ def settle_firm(
         age_months + 1,
         plant_months + 1 if in_plant else plant_months,
     )
+
+
+# ------------------------------------------------------------------------ 9. fiscal account
+def residual_value(cost: Float, age_months: Float, life_years: float) -> Float:
+    """What plant built for `cost` is worth `age_months` after it was built: its construction
+    cost depreciated straight line to nothing over `life_years` (4.11; `fiscal.plant_life_years`).
+    The county's plant is an asset: a lever that built it has not spent its value."""
+    age = np.asarray(age_months, dtype=np.float64)
+    return np.asarray(cost) * np.maximum(0.0, 1.0 - age / (12.0 * life_years))
+
+
+def discount_factor(month: Float, annual_rate: float) -> Float:
+    """The value at month 0 of a yuan paid at `month`: (1 + r)^(-month / 12), with r the
+    yearly `fiscal.discount_rate` (4.11)."""
+    return (1.0 + annual_rate) ** (-np.asarray(month, dtype=np.float64) / 12.0)

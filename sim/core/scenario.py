@@ -329,6 +329,21 @@ class TakeoffSpec(Strict):
     min_completeness: Prob = 0.5  # ...with at least this chain link coverage
 
 
+class FiscalSpec(Strict):
+    """How the county's fiscal account values money over time and its plant (docs/model.md,
+    4.11 and 7.9): accounting only, no agent sees these."""
+
+    # yearly rate at which later yuan are discounted to month 0; the social discount rate of
+    # China's project appraisal rules (NDRC and Ministry of Construction, "Methods and Parameters
+    # for the Economic Evaluation of Construction Projects", 3rd ed., 2006: 8%)
+    discount_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.08
+    # years over which standard plant loses its construction cost, straight line to nothing:
+    # the shortest depreciation life of buildings for enterprise income tax (Regulations on the
+    # Implementation of the Enterprise Income Tax Law, 2007, art. 60: 20 years); Chinese
+    # practice depreciates industrial buildings over 20-40 years, so 20 values plant low
+    plant_life_years: Annotated[float, Field(gt=0.0, le=100.0)] = 20.0
+
+
 class Scenario(Strict):
     """A whole scenario: what to simulate, with which levers, for how long."""
 
@@ -341,6 +356,7 @@ class Scenario(Strict):
     behaviour: BehaviourSpec = Field(default_factory=BehaviourSpec)
     levers: LeversSpec = Field(default_factory=LeversSpec)
     takeoff: TakeoffSpec = Field(default_factory=TakeoffSpec)
+    fiscal: FiscalSpec = Field(default_factory=FiscalSpec)
 
     # ---- cross-field checks (each raises ValueError with the key path first, see loader)
     @model_validator(mode="after")
