@@ -134,4 +134,10 @@ def fiscal_row(world: World, month: int, row: dict, previous: list[dict]) -> dic
         d_before = (1.0 + spec.discount_rate) ** (-before["month"] / 12.0)
         pv_flows += before["net_fiscal_cost_pv"] + d_before * before["plant_residual_value"]
     out["net_fiscal_cost_pv"] = pv_flows - d * residual
+    out["tax_output"], out["tax_cit"] = gov.tax_output, gov.tax_cit
+    revenue = gov.tax_output + gov.tax_cit
+    out["tax_revenue"] = revenue
+    out["tax_revenue_pv"] = (
+        before["tax_revenue_pv"] + d * (revenue - before["tax_revenue"]) if before else d * revenue
+    )
     return out

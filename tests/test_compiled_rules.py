@@ -141,9 +141,9 @@ SCALAR_CASES = {
     "can_finance": [((1e4, 5e4, 6e4), None), ((1e4, 4e4, 6e4), None)],
     "founder_equity": [((1e4, 6e4), None), ((9e4, 6e4), None)],
     "settle_firm": [
-        ((1e5, 9e4, 2e3, 5e4, 1e4, 4e3, 2, 13, True, 3, 0.01), None),  # profit, plant
-        ((1e5, 1.2e5, 0.0, 5e4, 1e4, 0.0, 2, 13, False, 0, 0.01), None),  # a loss
-        ((0.0, 1e3, 0.0, 5e4, 1e4, 1e4, 2, 0, False, 0, 0.01), None),  # idle: no output
+        ((1e5, 9e4, 2e3, 5e4, 1e4, 4e3, 2, 13, True, 3, 0.01, 0.05), None),  # profit, plant
+        ((1e5, 1.2e5, 0.0, 5e4, 1e4, 0.0, 2, 13, False, 0, 0.01, 0.05), None),  # a loss
+        ((0.0, 1e3, 0.0, 5e4, 1e4, 1e4, 2, 0, False, 0, 0.01, 0.05), None),  # idle: no output
     ],
 }
 

@@ -11,11 +11,14 @@ month, with the formulas of the ODD (docs/model.md 7.8, 7.9), and compared at re
   take guaranteed debt by `rules.guaranteed_debt` (the debt beyond the unguaranteed terms,
   where the lever acts); the exit phase charges `guarantee_share x` the guaranteed debt of the
   firms that exit, within the window or after it, beyond the budget if need be;
-- plant supply: construction spends `m2_per_month x construction_cost_per_m2` and adds
-  `m2_per_month` of plant; each firm asks `rent_discount x` its plant rent only while
-  `plant_months < rent_discount_months`; the county collects plant rent net of the discount;
+- plant supply: construction spends `m2_per_month x construction_cost_per_m2` (an outlay) and
+  adds `m2_per_month` of plant; each firm asks `rent_discount x` its plant rent only while
+  `plant_months < rent_discount_months`; the discount is forgone revenue, and the county
+  collects plant rent net of it;
 - burden: firms younger than `max_firm_age_months` ask for the tax, social insurance and rent
-  cuts, older firms for nothing.
+  cuts, older firms for nothing; the tax cut granted is booked as forgone revenue, the rest as
+  outlays, and the county collects `output_tax` of every firm's output less the cut granted, and
+  `corporate_income_tax` of each firm's positive profit, which the firm's profit is net of.
 
 The vector engine runs these small scenarios in a fraction of a second, so many seeds replace the
 few Mesa replicates; every test asserts that the cases inside and outside each window occur.
@@ -62,6 +65,8 @@ def run_probed(scenario, seed: int, probe) -> None:
                 "zone": f.zone[: f.n].copy(),
                 "plant_built": model.world.plant_built.sum(),
                 "rent_collected": model.gov.plant_rent_collected,
+                "tax_output": model.gov.tax_output,
+                "tax_cit": model.gov.tax_cit,
             }
             run()
             probe(model, name, before)
@@ -196,6 +201,7 @@ def test_plant_supply_builds_and_waives_rent_only_inside_its_window_as_values():
         if phase == "levers":
             cost = granted(lv.m2_per_month * lv.construction_cost_per_m2, active, left)
             close(spent, cost)
+            close(lever.books["outlay"] - before["books"]["plant_supply"]["outlay"], cost)
             close(model.world.plant_built.sum() - before["plant_built"],
                   cost / lv.construction_cost_per_m2)  # fmt: skip
             seen["built"] += int(cost > 0)
@@ -212,7 +218,8 @@ def test_plant_supply_builds_and_waives_rent_only_inside_its_window_as_values():
         elif phase == "accounts":
             request = float(model._accounts.plant_request.sum())
             paid = granted(request, active, left)
-            close(spent, paid)
+            close(spent, paid)  # the discount is rent the county forgoes, not an outlay
+            close(lever.books["forgone"] - before["books"]["plant_supply"]["forgone"], paid)
             close(model.gov.plant_rent_collected - before["rent_collected"],
                   float(model._accounts.rent_due.sum()) - paid)  # fmt: skip
         else:
@@ -226,7 +233,7 @@ def test_plant_supply_builds_and_waives_rent_only_inside_its_window_as_values():
 def test_burden_relieves_only_young_firms_as_values():
     scenario = small("burden", **{"levers.burden.end": 30})
     lv, taxes = scenario.levers.burden, scenario.behaviour.taxes
-    seen = {"young": 0, "old": 0, "after_end": 0}
+    seen = {"young": 0, "old": 0, "after_end": 0, "income_tax": 0, "loss": 0}
 
     def probe(model, phase, before):
         month, lever = model.month, model.gov["burden"]
@@ -249,9 +256,22 @@ def test_burden_relieves_only_young_firms_as_values():
             seen["old"] += int((on & ~young).sum())
             seen["after_end"] += int((young & (month > lv.end)).sum())
         elif phase == "accounts":
-            request = float(model._accounts.burden_request.sum())
+            acc, gov = model._accounts, model.gov
+            request = float(acc.burden_request.sum())
             active, left = before["active"]["burden"], before["remaining"]["burden"]
-            close(spent, granted(request, active, left))
+            paid = granted(request, active, left)
+            close(spent, paid)
+            g = paid / request if request > 0 else 0.0
+            cut = g * acc.tax_requested[1]  # the output tax waived: forgone, not an outlay
+            close(lever.books["forgone"] - before["books"]["burden"]["forgone"], cut)
+            close(lever.books["outlay"] - before["books"]["burden"]["outlay"], paid - cut)
+            close(gov.tax_output - before["tax_output"], taxes.output_tax * acc.output.sum() - cut)
+            before_tax = acc.output - acc.costs + g * acc.burden_request  # the only lever paying
+            income_tax = taxes.corporate_income_tax * np.maximum(before_tax, 0.0)
+            close(gov.tax_cit - before["tax_cit"], income_tax.sum())
+            close(model.firms.profit[model._alive()], before_tax - income_tax)
+            seen["income_tax"] += int((income_tax > 0).sum())
+            seen["loss"] += int((before_tax < 0).sum())
         else:
             assert spent == 0.0, phase
 

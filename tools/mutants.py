@@ -179,6 +179,10 @@ MUTATIONS: tuple[Mutation, ...] = (
       "plant_months + 1 if in_plant else plant_months", "plant_months + 1"),
     M("settle: guaranteed debt not amortized", RULES, "settle_firm",
       "guaranteed * (1.0 - amortization)", "guaranteed * 1.0"),
+    M("settle: income tax on losses too", RULES, "settle_firm",
+      "tax = income_tax * max(before_tax, 0.0)", "tax = income_tax * before_tax"),
+    M("settle: income tax not deducted", RULES, "settle_firm",
+      "profit = before_tax - tax", "profit = before_tax"),
     # 7.9 guarantees
     M("guarantee: unguaranteed room ignored", RULES, "guaranteed_debt",
       "room = max(0.0, unguaranteed_limit - debt)", "room = 0.0"),
@@ -209,6 +213,11 @@ MUTATIONS: tuple[Mutation, ...] = (
       "min(lv.burden.output_tax_cut, taxes.output_tax)", "lv.burden.output_tax_cut"),
     M("support: rent relief before plant discount", LEVERS, "firm_support",
       "rent_market + rent_plant - req_plant", "rent_market + rent_plant"),
+    M("support: burden's tax cut not its tax part", LEVERS, "firm_support",
+      "tax_burden = burden_on * young * tax_cut", "tax_burden = 0.0 * tax_cut"),
+    M("grant: forgone revenue booked as an outlay too", LEVERS, "grant",
+      'self.books["outlay"] += (requested - forgone) * share',
+      'self.books["outlay"] += requested * share'),
 )  # fmt: skip
 
 

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 class Government:
     """The scenario's levers, in schema order, and the questions engines ask of all of them."""
 
-    def __init__(self, levers: list[Lever]) -> None:
+    def __init__(self, levers: list[Lever], output_tax: float = 0.0) -> None:
         self.levers = levers
+        self.output_tax = output_tax  # behaviour.taxes.output_tax, the rate collected on output
         self.by_name = {lever.name: lever for lever in levers}
         self.names = tuple(self.by_name)
         # the levers that pay towards firms' costs, in the rows of `levers.firm_support`
@@ -35,6 +36,10 @@ class Government:
         assert len(guarantors) <= 1, "at most one lever guarantees loans"
         self.guarantor: Lever | None = guarantors[0] if guarantors else None
         self.plant_rent_collected = 0.0  # rent paid by tenants of the county's standard plants
+        # taxes collected from every firm, cumulative (yuan): output taxes and fees, net of the
+        # cuts the levers grant, and corporate income tax
+        self.tax_output = 0.0
+        self.tax_cit = 0.0
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, county: County) -> Government:
@@ -44,7 +49,7 @@ class Government:
             if lever_type is None:
                 raise ValueError(f"levers.{name}: no lever class registered for this section")
             levers.append(lever_type(section, county))
-        return cls(levers)
+        return cls(levers, scenario.behaviour.taxes.output_tax)
 
     def __getitem__(self, name: str) -> Lever:
         return self.by_name[name]
@@ -100,9 +105,24 @@ class Government:
         """(support rows, zones): 1.0 where a lever that pays firms acts this month."""
         return np.array([lever.acting_zones(month) for lever in self.support], dtype=float)
 
-    def grant_support(self, requested, month: int) -> np.ndarray:
-        """Each paying lever grants its share of the month's requests (rows of `support`)."""
-        return np.array([lever.grant(requested[i], month) for i, lever in enumerate(self.support)])
+    def grant_support(self, requested, tax_parts, month: int) -> np.ndarray:
+        """Each paying lever grants its share of the month's requests (rows of `support`) and
+        books it: the tax part of each request (`tax_parts`, output tax and fees waived) and
+        the whole support of a lever that gives revenue (`support_forgone`) as forgone revenue,
+        the rest as an outlay. The taxes collected are net of the tax parts granted."""
+        shares = np.zeros(len(self.support))
+        for i, lever in enumerate(self.support):
+            forgone = requested[i] if lever.support_forgone else tax_parts[i]
+            shares[i] = lever.grant(requested[i], month, forgone=forgone)
+            self.tax_output -= shares[i] * tax_parts[i]
+        return shares
+
+    def collect_taxes(self, output: float, income_tax: float) -> None:
+        """The month's taxes, from every firm: `output_tax` of `output`, the month's output of
+        all firms (the cuts granted are taken off in `grant_support`), and `income_tax`, their
+        corporate income tax (`rules.settle_firm`)."""
+        self.tax_output += self.output_tax * output
+        self.tax_cit += income_tax
 
     def founder_credit_terms(self, cap: float, leverage: float, month: int, zone):
         """Founders' (credit cap, leverage) in `zone` (int or array) after every lever."""

@@ -69,6 +69,9 @@ class Lever:
     spec_type: ClassVar[type[LeverWindow]] = LeverWindow
     support_row: ClassVar[int | None] = None  # its row of `firm_support`'s requests, if any
     guarantees_loans: ClassVar[bool] = False  # guarantees the debt it lets borrowers raise
+    # its support to firms is revenue the county forgoes (a discount on the rent of its own
+    # plant), not cash; whatever the lever, the tax part of a request is forgone revenue
+    support_forgone: ClassVar[bool] = False
     salient: ClassVar[bool] = True
     # fields that are sizes of the county, multiplied when a scenario is scaled (sim.core.scaling)
     scaled_fields: ClassVar[tuple[str, ...]] = ("budget",)
@@ -196,6 +199,7 @@ class PlantSupply(Lever):
     name = "plant_supply"
     spec_type = PlantLever
     support_row = 2
+    support_forgone = True  # a rent discount on the county's own plant
     scaled_fields = ("budget", "m2_per_month")
     spec: PlantLever
 
@@ -248,7 +252,7 @@ def firm_support(
     taxes: TaxSpec,
     production: ProductionSpec,
     lv: LeversSpec,
-) -> tuple[Float, Float, Float]:
+) -> tuple[Float, Float, Float, Float, Float, Float]:
     """What each lever that pays firms would pay towards a firm's costs this month, before its
     budget (rows `SUPPORT_ROWS`; `lever_on` holds whether each acts in the firm's zone):
 
@@ -259,19 +263,24 @@ def firm_support(
     - plant supply: `rent_discount` of the plant rent, for `rent_discount_months` after moving
       in.
 
+    Returns the three requests, then the part of each that is output tax and fees waived
+    (burden's tax cut; none of the others'): the county books that part as forgone revenue and
+    collects the tax net of it (docs/model.md 7.8, 7.9).
     Called by `sim.core.rules.firm_accounts`; compiled with it for the vector engine."""
     fin_on, burden_on, plant_on = lever_on[0], lever_on[1], lever_on[2]
     req_fin = fin_on * min(lv.financing.rate_subsidy, production.loan_rate) / 12.0 * debt
     in_window = np.asarray(plant_months) < lv.plant_supply.rent_discount_months
     req_plant = plant_on * in_window * lv.plant_supply.rent_discount * rent_plant
     young = np.asarray(firm_age) < lv.burden.max_firm_age_months
+    tax_cut = min(lv.burden.output_tax_cut, taxes.output_tax) * output
     req_burden = (
         burden_on
         * young
         * (
-            min(lv.burden.output_tax_cut, taxes.output_tax) * output
+            tax_cut
             + min(lv.burden.social_insurance_cut, taxes.social_insurance) * wages
             + lv.burden.rent_relief * (rent_market + rent_plant - req_plant)
         )
     )
-    return req_fin, req_burden, req_plant
+    tax_burden = burden_on * young * tax_cut
+    return req_fin, req_burden, req_plant, 0.0 * req_fin, tax_burden, 0.0 * req_plant

@@ -415,15 +415,16 @@ def firm_accounts(
     lever_on: np.ndarray,
     b: BehaviourSpec,
     lv: LeversSpec,
-) -> tuple[Float, Float, Float, Float, Float]:
+) -> tuple[Float, Float, Float, Float, Float, Float, Float, Float]:
     """A firm's monthly costs before support, and what each lever would pay towards them.
 
     Costs: inputs, wages and employer social insurance, taxes and fees on output, rent (market
     rent for space beyond the firm's standard plant, the zone's base rent for plant space) and
     interest. What the levers pay towards them is `sim.core.levers.firm_support` (`lever_on`
     holds whether each acts in the firm's zone this month).
-    Returns (costs, financing request, burden request, plant request, plant rent due); the
-    plant rent goes to the county, which owns the standard plants.
+    Returns (costs, financing request, burden request, plant request, plant rent due, and the
+    tax part of each of the three requests); the plant rent goes to the county, which owns the
+    standard plants.
     """
     t, prod = b.taxes, b.production
     wages = b.wages.home * tailors + b.wages.local * locals_
@@ -439,11 +440,11 @@ def firm_accounts(
         + rent_plant
         + interest
     )
-    req_fin, req_burden, req_plant = firm_support(
+    req_fin, req_burden, req_plant, tax_fin, tax_burden, tax_plant = firm_support(
         output, wages, rent_market, rent_plant, debt, plant_months, firm_age, lever_on, t, prod,
         lv,
     )  # fmt: skip
-    return costs, req_fin, req_burden, req_plant, rent_plant
+    return costs, req_fin, req_burden, req_plant, rent_plant, tax_fin, tax_burden, tax_plant
 
 
 def settle_firm(
@@ -458,13 +459,17 @@ def settle_firm(
     in_plant: bool,
     plant_months: int,
     amortization: float,
-) -> tuple[float, float, float, float, float, int, int, int]:
+    income_tax: float,
+) -> tuple[float, float, float, float, float, int, int, int, float]:
     """A firm's books at the end of the month, after the support its levers granted: (profit,
-    margin, capital, debt, guaranteed debt, loss streak, age, months in plant). Profit is output
-    less costs plus support, all of it retained in capital; debt amortizes, every loan alike, so
-    the guaranteed part falls by the same share; the loss streak counts months in a row with a
-    loss or no output."""
-    profit = output - costs + support
+    margin, capital, debt, guaranteed debt, loss streak, age, months in plant, corporate income
+    tax). Profit is output less costs plus support, less the corporate income tax, the rate
+    `income_tax` of that when positive (a month's loss pays none and is not carried forward);
+    all of it is retained in capital; debt amortizes, every loan alike, so the guaranteed part
+    falls by the same share; the loss streak counts months in a row with a loss or no output."""
+    before_tax = output - costs + support
+    tax = income_tax * max(before_tax, 0.0)
+    profit = before_tax - tax
     margin = profit / output if output > 0 else 0.0
     idle_or_losing = profit < 0 or not output > 0
     return (
@@ -476,6 +481,7 @@ def settle_firm(
         loss_streak + 1 if idle_or_losing else 0,
         age_months + 1,
         plant_months + 1 if in_plant else plant_months,
+        tax,
     )
 
 

@@ -233,6 +233,11 @@ class SourcingSpec(Strict):
 class TaxSpec(Strict):
     output_tax: Prob = 0.03  # taxes and fees as a share of output (VAT net, surcharges)
     social_insurance: Prob = 0.27  # employer contribution on wages (brief: 27-30%)
+    # corporate income tax on a month's positive profit: the effective rate of small low-profit
+    # enterprises (20% on 25% of taxable income up to 3 million yuan a year, at most 300
+    # employees; MoF and STA announcement 2023 No. 12, to end-2027; brief: 5%), which every
+    # firm of the model is; the standard rate is 25% (Enterprise Income Tax Law, art. 4)
+    corporate_income_tax: Prob = 0.05
 
 
 class ExitSpec(Strict):

@@ -31,6 +31,11 @@ and `net_fiscal_cost_pv` the same with every month's flow discounted to month 0 
 `fiscal.discount_rate` (`rules.discount_factor`) and the residual value at its month's factor.
 Forgone revenue is not in it: it is revenue not collected, which a comparison with a paired
 counterfactual counts (sim.experiments.compare.fiscal_summary).
+
+Taxes collected from every firm, every month, in every arm (cumulative): `tax_output`, output
+taxes and fees net of the cuts the levers granted (which are `forgone_<lever>`), and `tax_cit`,
+corporate income tax; `tax_revenue` is their sum and `tax_revenue_pv` its discounted value. The
+paired difference against no_policy is the revenue a lever induces, net of what it forgoes.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ if TYPE_CHECKING:
 
 # each lever's entries in `books`, in order, then the county's
 LEVER_ENTRIES = (*BOOK_KINDS, "beyond_budget")
-COUNTY_ENTRIES = ("construction", "plant_built")
+COUNTY_ENTRIES = ("construction", "plant_built", "tax_output", "tax_cit")
 COUNTY_COLUMNS = (
     "plant_built_m2",
     "plant_let_m2",
@@ -60,6 +65,10 @@ COUNTY_COLUMNS = (
     "guarantee_total",
     "net_fiscal_cost",
     "net_fiscal_cost_pv",
+    "tax_output",
+    "tax_cit",
+    "tax_revenue",
+    "tax_revenue_pv",
 )
 
 
@@ -73,11 +82,13 @@ def columns(levers: Sequence[str]) -> list[str]:
 def books(world: World) -> np.ndarray:
     """The government's cumulative books at the end of the month, one flat vector: per lever
     (in order) its outlays, forgone revenue, guarantee charges and the part beyond its budget;
-    then the plant construction paid so far and the plant floor space ever built (m2)."""
+    then the plant construction paid so far, the plant floor space ever built (m2), and the
+    output taxes and corporate income tax collected so far."""
+    gov = world.gov
     out = []
-    for lever in world.gov.levers:
+    for lever in gov.levers:
         out += [lever.books[kind] for kind in BOOK_KINDS] + [lever.beyond_budget]
-    out += [world.gov.construction, float(world.plant_built.sum())]
+    out += [gov.construction, float(world.plant_built.sum()), gov.tax_output, gov.tax_cit]
     return np.array(out, dtype=float)
 
 
@@ -134,6 +145,10 @@ def frame(log: dict[str, list], world: World, last: bool = False) -> dict[str, n
     d = rules.discount_factor(months, fiscal.discount_rate)
     pv = np.cumsum(d * (flows(outlay) + flows(guarantee) - flows(rent)))
     out["net_fiscal_cost_pv"] = pv - d * residual
+    out["tax_output"], out["tax_cit"] = county["tax_output"], county["tax_cit"]
+    revenue = county["tax_output"] + county["tax_cit"]
+    out["tax_revenue"] = revenue
+    out["tax_revenue_pv"] = np.cumsum(d * flows(revenue))
     if last:
         return {k: v[-1:] for k, v in out.items()}
     return out

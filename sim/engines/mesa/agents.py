@@ -129,8 +129,10 @@ class Firm(FixedAgent):
         self.profit = 0.0
         self.loss_streak = 0
         self.requests = np.zeros(len(model.gov.support))  # support asked of each paying lever
+        self.tax_parts = np.zeros(len(model.gov.support))  # of which output tax waived
         self.costs = 0.0
         self.plant_rent_due = 0.0
+        self.income_tax = 0.0  # this month's corporate income tax
 
     @property
     def workers(self) -> int:
@@ -196,6 +198,7 @@ class Firm(FixedAgent):
         )
         self.costs, self.requests = float(acc[0]), np.array(acc[1:4], dtype=float)
         self.plant_rent_due = float(acc[4])
+        self.tax_parts = np.array(acc[5:8], dtype=float)
 
     def settle(self, granted_share: np.ndarray) -> None:
         """Profit after supports actually granted; capital, debt and loss streak update."""
@@ -214,6 +217,7 @@ class Firm(FixedAgent):
             self.loss_streak,
             self.age,
             self.plant_months,
+            self.income_tax,
         ) = rules.settle_firm(
             self.output,
             self.costs,
@@ -226,6 +230,7 @@ class Firm(FixedAgent):
             self.plant_m2 > 0,
             self.plant_months,
             m.spec.behaviour.production.amortization,
+            m.spec.behaviour.taxes.corporate_income_tax,
         )
 
     def should_exit(self) -> bool:

@@ -392,18 +392,24 @@ class ClusterModel(Model):
         self.firms.do("produce")
 
     def _phase_accounts(self) -> None:
-        """Government, second half: grant lever support within budgets; firms settle."""
+        """Government, second half: grant lever support within budgets; firms settle and pay
+        their taxes."""
         firms = self.firms
         requested = np.zeros(len(self.gov.support))
+        tax_parts = np.zeros(len(self.gov.support))
         for f in firms:
             requested += f.requests
-        share = self.gov.grant_support(requested, self.month)
+            tax_parts += f.tax_parts
+        share = self.gov.grant_support(requested, tax_parts, self.month)
         firms.do("settle", share)
         out = np.zeros(self.chain.n)
         profit = np.zeros(self.chain.n)
+        income_tax = 0.0
         for f in firms:
             out[f.stage] += f.output
             profit[f.stage] += f.profit
+            income_tax += f.income_tax
+        self.gov.collect_taxes(float(out.sum()), income_tax)
         self.world.record_accounts(out, profit)
 
     def _phase_exit(self) -> None:

@@ -184,6 +184,7 @@ class Accounts(NamedTuple):
     plant_request: np.ndarray
     rent_due: np.ndarray
     stage: np.ndarray  # int64
+    tax_requested: np.ndarray  # (3,) the tax part of each lever's requests, summed over firms
 
 
 class MonthTotals(NamedTuple):
@@ -210,4 +211,4 @@ def plain(bundle: tuple) -> tuple:
 def empty_accounts() -> Accounts:
     """The accounts of no firm (before the first production)."""
     z = np.empty(0)
-    return Accounts(z, z, z, z, z, z, np.empty(0, dtype=np.int64))
+    return Accounts(z, z, z, z, z, z, np.empty(0, dtype=np.int64), np.zeros(3))

@@ -452,7 +452,8 @@ def produce(
     monthly shock (the rule `shocked_productivity`, written back), then the rules
     `externality` (neighbours of the same stage, the firm itself out, and of linked stages),
     `firm_output` and `firm_accounts`. Returns the firms' `Accounts` (output, costs, the
-    financing, burden and plant requests, plant rent due, stage)."""
+    financing, burden and plant requests, plant rent due, stage, and the tax part of each
+    lever's requests summed over the firms)."""
     firms, grid = FirmsProduction(*firms), Grid(*grid)
     b = b_rec[0]
     n = alive.size
@@ -497,21 +498,26 @@ def produce(
     out = rules.firm_output(
         per_worker, productivity, ext, stage_demand, tailors, locals_, b.production
     )
-    costs, req_fin, req_burden, req_plant, rent_due = rules.firm_accounts(
-        out, input_share, tailors, locals_, plant_m2, rent_cell, rent_zone, debt, plant_months,
-        age, lever, b, lv_rec[0],
+    costs, req_fin, req_burden, req_plant, rent_due, tax_fin, tax_burden, tax_plant = (
+        rules.firm_accounts(
+            out, input_share, tailors, locals_, plant_m2, rent_cell, rent_zone, debt,
+            plant_months, age, lever, b, lv_rec[0],
+        )
     )  # fmt: skip
-    return Accounts(out, costs, req_fin, req_burden, req_plant, rent_due, stage)
+    tax_requested = np.array([tax_fin.sum(), tax_burden.sum(), tax_plant.sum()])
+    return Accounts(out, costs, req_fin, req_burden, req_plant, rent_due, stage, tax_requested)
 
 
 @jit()
 def settle_accounts(
-    alive, accounts, share_fin, share_burden, share_plant, amortization, firms, n_stages
+    alive, accounts, share_fin, share_burden, share_plant, amortization, income_tax, firms,
+    n_stages,
 ):  # fmt: skip
     """The month's books of each living firm (on `produce`'s `Accounts`): profit (output less
-    costs plus each lever's support, its request times the share granted), margin, capital,
-    debt amortization, loss streak, age and months in plant. Returns (output by stage, profit by
-    stage, plant rent collected net of the plant lever's discount)."""
+    costs plus each lever's support, its request times the share granted, less the corporate
+    income tax at the rate `income_tax`), margin, capital, debt amortization, loss streak, age
+    and months in plant. Returns (output by stage, profit by stage, plant rent collected net of
+    the plant lever's discount, the corporate income tax of all firms)."""
     accounts, firms = Accounts(*accounts), FirmsBooks(*firms)
     profit, margin, capital, debt = firms.profit, firms.margin, firms.capital, firms.debt
     guaranteed = firms.guaranteed
@@ -527,6 +533,7 @@ def settle_accounts(
     req_plant = accounts.plant_request
     out_stage, profit_stage = np.zeros(n_stages), np.zeros(n_stages)
     rent = 0.0
+    tax = 0.0
     for i in range(alive.size):
         f = alive[i]
         o = output[i]
@@ -534,10 +541,10 @@ def settle_accounts(
                    + share_plant * req_plant[i])  # fmt: skip
         (
             p, margin[f], capital[f], debt[f], guaranteed[f], loss_streak[f], age[f],
-            plant_months[f],
+            plant_months[f], t,
         ) = rules.settle_firm(
             o, costs[i], support, capital[f], debt[f], guaranteed[f], loss_streak[f], age[f],
-            plant_m2[f] > 0, plant_months[f], amortization,
+            plant_m2[f] > 0, plant_months[f], amortization, income_tax,
         )  # fmt: skip
         profit[f] = p
         f_output[f] = o
@@ -545,7 +552,8 @@ def settle_accounts(
         out_stage[s] += o
         profit_stage[s] += p
         rent += rent_due[i] - req_plant[i] * share_plant
-    return out_stage, profit_stage, rent
+        tax += t
+    return out_stage, profit_stage, rent, tax
 
 
 @jit()

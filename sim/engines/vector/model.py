@@ -489,8 +489,9 @@ class VectorModel:
         )  # fmt: skip
 
     def _phase_accounts(self) -> None:
-        """Each lever pays its share of what firms request (`Government.grant`), then
-        `kernels.settle_accounts`; stage margins and local supply for next month."""
+        """Each lever pays its share of what firms request (`Government.grant_support`), then
+        `kernels.settle_accounts`; the firms' taxes (`Government.collect_taxes`); stage margins
+        and local supply for next month."""
         accounts = self._accounts
         month, gov = self.month, self.gov
         requested = [
@@ -498,13 +499,14 @@ class VectorModel:
             float(accounts.burden_request.sum()),
             float(accounts.plant_request.sum()),
         ]  # in the order of SUPPORT_ROWS
-        s_fin, s_bur, s_pla = gov.grant_support(requested, month)
-        out_stage, profit_stage, rent = kernels.settle_accounts(
-            self._alive(), plain(accounts), s_fin, s_bur, s_pla,
-            self.spec.behaviour.production.amortization, self.firms.bundle(FirmsBooks),
-            self.chain.n,
+        s_fin, s_bur, s_pla = gov.grant_support(requested, accounts.tax_requested, month)
+        b = self.spec.behaviour
+        out_stage, profit_stage, rent, income_tax = kernels.settle_accounts(
+            self._alive(), plain(accounts), s_fin, s_bur, s_pla, b.production.amortization,
+            b.taxes.corporate_income_tax, self.firms.bundle(FirmsBooks), self.chain.n,
         )  # fmt: skip
         gov.plant_rent_collected += rent
+        gov.collect_taxes(float(out_stage.sum()), income_tax)
         self.world.record_accounts(out_stage, profit_stage)
 
     def _phase_exit(self) -> None:
