@@ -94,8 +94,12 @@ def test_compiled_rules_agree_with_numpy(scenario):
     )
     lever_on = (g.random((3, N)) < 0.5).astype(float)
     accounts = (money, 0.3 * x, 20 * y, 5 * z, 100 * x, 10 * y, 8 * z, money, 30 * x, 40 * y)
-    checks["firm_accounts"] = ((*accounts, lever_on, b, lv), (*accounts, lever_on, rb, rl))
-    support = (money, 20 * y, 5 * z, 100 * x, money, 30 * x, 40 * y, lever_on)
+    discounted = (g.random(N) < 0.5).astype(float)
+    checks["firm_accounts"] = (
+        (*accounts, lever_on, discounted, b, lv),
+        (*accounts, lever_on, discounted, rb, rl),
+    )
+    support = (money, 20 * y, 5 * z, 100 * x, money, 30 * x, 40 * y, lever_on, discounted)
     checks["firm_support"] = (
         (*support, b.taxes, b.production, lv),
         (*support, rb["taxes"], rb["production"], rl),

@@ -160,3 +160,69 @@ def test_plant_is_an_asset_let_and_depreciated(engine):
     assert ts["net_fiscal_cost"][5] == pytest.approx(16_666.667)
     assert ts["net_fiscal_cost_pv"][3] == pytest.approx(20_837.980)
     assert ts["net_fiscal_cost_pv"][5] == pytest.approx(41_306.198)
+
+
+# ------------------------------------------------------------------ channels end by their own rule
+def plant_tenant(budget: float) -> dict:
+    """The founder of `one_founder` (savings 400,000) with ten local workers, a firm that can
+    neither grow nor shrink (it never earns less than nothing: an isolated firm's margin is
+    set to 50%; it grows only above a margin of 1000%) and never exits (`loss_months` 100), in
+    plant the lever builds: from month 1 it uses 25 m2 x 10 = 250 m2 of its 375 and owes the
+    county 250 x 8 (the rest zone's base rent) = 2000 a month of plant rent."""
+    return one_founder(
+        **{
+            "population.savings_mean": 400_000.0,
+            "population.local_workers": 10,
+            "chain.base_margin": 0.5,
+            "behaviour.production.margin_to_grow": 10.0,
+            "behaviour.production.productivity_sd": 0.0,
+            "behaviour.production.productivity_shock_sd": 0.0,
+            "behaviour.production.demand_shock_sd": 0.0,
+            "behaviour.exit.loss_months": 100,
+            "levers.plant_supply": {"enabled": True, "start": 1, "end": 60, "budget": budget},
+        }
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_promised_rent_discount_is_honoured_after_the_budget_is_spent(engine):
+    """Budget 1,500,000. Month 1: construction of 1,000 m2 costs 1,000,000 (500,000 left); the
+    founder moves in while the lever acts, so its tenancy is promised the full discount
+    (rent_discount 1) for 24 months: the month's 2000 of rent is forgone, paid from the budget
+    (498,000 left). Month 2: construction asks 1,000,000 and gets the 498,000 left (498 m2);
+    the budget is spent and the lever acts no more. The promised discount still runs: 2000 a
+    month in months 2-6, all beyond the budget. At month 6: outlays 1,498,000 (construction),
+    forgone 6 x 2000 = 12,000, beyond the budget 5 x 2000 = 10,000, cost 1,510,000, spent
+    1,500,000, plant rent collected 0."""
+    model = make_model(scenario_from_dict(plant_tenant(1.5e6)), engine, seed=3)
+    for _ in range(6):
+        model.step()
+    lever = model.gov["plant_supply"]
+    assert lever.exhausted and lever.spent == pytest.approx(1.5e6)
+    assert lever.books["outlay"] == pytest.approx(1_498_000.0)
+    assert lever.books["forgone"] == pytest.approx(12_000.0)
+    assert lever.beyond_budget == pytest.approx(10_000.0)
+    assert lever.cost == pytest.approx(1_510_000.0)
+    ts = model.timeseries()
+    assert list(ts["forgone_plant_supply"]) == pytest.approx(
+        [0, 2000, 4000, 6000, 8000, 10_000, 12_000]
+    )
+    assert list(ts["plant_rent_collected"]) == [0.0] * 7
+    assert list(ts["plant_built_m2"]) == pytest.approx([0, 1000, 1498, 1498, 1498, 1498, 1498])
+    assert list(ts["employment"]) == [0.0] + [10.0] * 6  # the firm kept its ten workers
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_discount_is_promised_once_the_budget_is_spent(engine):
+    """Budget 1,000,000: month 1's construction spends all of it before the founder moves in,
+    so its tenancy is promised nothing and it pays its 2000 of rent every month: 12,000 by
+    month 6, nothing forgone."""
+    model = make_model(scenario_from_dict(plant_tenant(1.0e6)), engine, seed=3)
+    for _ in range(6):
+        model.step()
+    ts = model.timeseries()
+    assert list(ts["plant_rent_collected"]) == pytest.approx(
+        [0, 2000, 4000, 6000, 8000, 10_000, 12_000]
+    )
+    assert ts["forgone_plant_supply"].iloc[-1] == 0.0
+    assert ts["cost_plant_supply"].iloc[-1] == pytest.approx(1.0e6)

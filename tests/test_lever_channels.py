@@ -12,9 +12,11 @@ month, with the formulas of the ODD (docs/model.md 7.8, 7.9), and compared at re
   where the lever acts); the exit phase charges `guarantee_share x` the guaranteed debt of the
   firms that exit, within the window or after it, beyond the budget if need be;
 - plant supply: construction spends `m2_per_month x construction_cost_per_m2` (an outlay) and
-  adds `m2_per_month` of plant; each firm asks `rent_discount x` its plant rent only while
-  `plant_months < rent_discount_months`; the discount is forgone revenue, and the county
-  collects plant rent net of it;
+  adds `m2_per_month` of plant while the lever acts; a firm moving into plant where it acts is
+  promised the discount, and asks `rent_discount x` its plant rent while `plant_months <
+  rent_discount_months`, whatever the lever's window or budget then; the discount is honoured in
+  full (beyond the budget once it is spent), booked as forgone revenue, and the county collects
+  plant rent net of it;
 - burden: firms younger than `max_firm_age_months` ask for the tax, social insurance and rent
   cuts, older firms for nothing; the tax cut granted is booked as forgone revenue, the rest as
   outlays, and the county collects `output_tax` of every firm's output less the cut granted, and
@@ -60,6 +62,7 @@ def run_probed(scenario, seed: int, probe) -> None:
                 "capital": f.capital[: f.n].copy(),
                 "savings": model.savings,
                 "guarantee_zones": model.gov.guarantee_zones(model.month),
+                "discount_zones": model.gov.discount_zones(model.month),
                 "books": {lever.name: dict(lever.books) for lever in model.gov.levers},
                 "beyond": {lever.name: lever.beyond_budget for lever in model.gov.levers},
                 "zone": f.zone[: f.n].copy(),
@@ -181,21 +184,26 @@ def test_financing_pays_the_interest_subsidy_and_guarantees_as_values():
     assert all(seen.values()), seen
 
 
-def test_plant_supply_builds_and_waives_rent_only_inside_its_window_as_values():
+def test_plant_supply_builds_and_honours_the_discounts_it_promised_as_values():
     scenario = small(
         "plants",
         **{
-            "levers.plant_supply.end": 30,
-            "levers.plant_supply.budget": 4.0e7,
+            # construction (500 m2 a month at 1000 yuan) spends the budget by about month 12,
+            # the end of the window: discounts promised before run on after both
+            "levers.plant_supply.end": 12,
+            "levers.plant_supply.budget": 6.0e6,
             "levers.plant_supply.rent_discount": 0.75,
-            "levers.plant_supply.rent_discount_months": 6,
+            "levers.plant_supply.rent_discount_months": 24,
         },
     )
     lv = scenario.levers.plant_supply
-    seen = {"built": 0, "in_window": 0, "out_of_window": 0, "after_end": 0}
+    seen = {
+        "built": 0, "promised": 0, "not_promised": 0, "in_window": 0, "out_of_window": 0,
+        "honoured_after_end": 0, "beyond_budget": 0,
+    }  # fmt: skip
 
     def probe(model, phase, before):
-        month, lever = model.month, model.gov["plant_supply"]
+        month, lever, f = model.month, model.gov["plant_supply"], model.firms
         spent = lever.spent - before["spent"]["plant_supply"]
         active, left = before["active"]["plant_supply"], before["remaining"]["plant_supply"]
         if phase == "levers":
@@ -205,23 +213,33 @@ def test_plant_supply_builds_and_waives_rent_only_inside_its_window_as_values():
             close(model.world.plant_built.sum() - before["plant_built"],
                   cost / lv.construction_cost_per_m2)  # fmt: skip
             seen["built"] += int(cost > 0)
-        elif phase == "production":
+        elif phase in ("founding", "investment"):  # the promise is made at move-in
+            new = np.arange(before["alive"].size, f.n)
+            new = new[f.alive[new] & (f.plant_m2[new] > 0)]
+            promise = before["discount_zones"][f.zone[new]]
+            assert np.array_equal(f.plant_discount[new], promise), phase
+            seen["promised"] += int(promise.sum())
+            seen["not_promised"] += int((~promise).sum())
+            assert spent == 0.0, phase
+        elif phase == "production":  # paid on promised tenancies, in their first months
             t = firm_terms(model)
-            on = lever.acting_zones(month)[t["zone"]]
+            promised = f.plant_discount[model._alive()]
             window = t["plant_months"] < lv.rent_discount_months
-            close(model._accounts.plant_request, on * window * lv.rent_discount * t["rent_plant"])
+            expected = promised * window * lv.rent_discount * t["rent_plant"]
+            close(model._accounts.plant_request, expected)
             close(model._accounts.rent_due, t["rent_plant"])
-            tenants = on & (t["rent_plant"] > 0)
+            tenants = promised & (t["rent_plant"] > 0)
             seen["in_window"] += int((tenants & window).sum())
             seen["out_of_window"] += int((tenants & ~window).sum())
-            seen["after_end"] += int(((t["rent_plant"] > 0) & (month > lv.end)).sum())
-        elif phase == "accounts":
+            seen["honoured_after_end"] += int(((expected > 0) & (month > lv.end)).sum())
+        elif phase == "accounts":  # honoured in full: from the budget while it lasts
             request = float(model._accounts.plant_request.sum())
-            paid = granted(request, active, left)
-            close(spent, paid)  # the discount is rent the county forgoes, not an outlay
-            close(lever.books["forgone"] - before["books"]["plant_supply"]["forgone"], paid)
+            close(spent, min(request, left))
+            close(lever.beyond_budget - before["beyond"]["plant_supply"], max(0.0, request - left))
+            close(lever.books["forgone"] - before["books"]["plant_supply"]["forgone"], request)
             close(model.gov.plant_rent_collected - before["rent_collected"],
-                  float(model._accounts.rent_due.sum()) - paid)  # fmt: skip
+                  float(model._accounts.rent_due.sum()) - request)  # fmt: skip
+            seen["beyond_budget"] += int(request > left)
         else:
             assert spent == 0.0, phase
 

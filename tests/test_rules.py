@@ -479,7 +479,8 @@ COSTS = (111_000.0,)
 
 
 def _accounts(plant_months, age, lever_on=ALL_ON, b=B, lv=LV, firm=FIRM):
-    return rules.firm_accounts(*firm, plant_months, age, lever_on, b, lv)
+    """The firm's accounts; its plant tenancy carries the discount when the third flag is on."""
+    return rules.firm_accounts(*firm, plant_months, age, lever_on, lever_on[2], b, lv)
 
 
 @pytest.mark.parametrize(
@@ -545,7 +546,7 @@ def test_firm_support_over_firms():
     ages = np.array([0.0, 35.0, 36.0, 12.0])
     # the firm above (Y 100,000, W 42,000, R_m 1200, R_p 1200, D 200,000), four times
     fin, burden, plant, tax_fin, tax_burden, tax_plant = firm_support(
-        100_000.0, 42_000.0, 1200.0, 1200.0, 200_000.0, months, ages, ALL_ON, B.taxes,
+        100_000.0, 42_000.0, 1200.0, 1200.0, 200_000.0, months, ages, ALL_ON, 1.0, B.taxes,
         B.production, LV,
     )  # fmt: skip
     assert fin == approx(500.0)  # 0.03 / 12 x 200,000
@@ -555,6 +556,18 @@ def test_firm_support_over_firms():
     # the tax part: burden's output tax cut, 0.02 x 100,000, for the young firms only
     assert tax_burden == approx([2000.0, 2000.0, 0.0, 2000.0])
     assert tax_fin == 0.0 and (np.asarray(tax_plant) == 0.0).all()
+
+
+def test_plant_discount_follows_the_tenancy_not_the_zone():
+    """7.8, 7.9: the plant discount is promised at move-in and paid on the tenancy
+    (`discounted`), whether or not the plant lever acts in the firm's zone this month: 0.5 x
+    1200 = 600 for a promised tenancy with the lever off; nothing for a tenancy begun without
+    the promise, with the lever on. Burden's rent relief covers what the discount leaves:
+    0.5 x (2400 - 600) = 900, or 0.5 x 2400 = 1200."""
+    promised = rules.firm_accounts(*FIRM, 3, 0, np.array([0.0, 1.0, 0.0]), 1.0, B, LV)
+    assert float(promised[3]) == approx(600.0) and float(promised[2]) == approx(7100.0)
+    unpromised = rules.firm_accounts(*FIRM, 3, 0, ALL_ON, 0.0, B, LV)
+    assert float(unpromised[3]) == 0.0 and float(unpromised[2]) == approx(7400.0)
 
 
 @pytest.mark.parametrize(
@@ -869,3 +882,23 @@ def test_government_books_support_by_kind_and_collects_taxes_net_of_cuts():
     assert gov["plant_supply"].books == approx({"outlay": 0.0, "forgone": 600.0, "guarantee": 0.0})
     gov.collect_taxes(100_000.0, 300.0)
     assert gov.tax_output == approx(1333.3333333333333) and gov.tax_cit == 300.0
+
+
+def test_plant_discounts_are_honoured_beyond_the_window_and_the_budget():
+    """7.9: the plant lever promises the discount only where and while it acts
+    (`discount_zones`), and pays a promised discount in full whenever it falls due: 600 in
+    month 20, after its window (months 0-10), from its budget of 1000 (400 left); 600 more:
+    400 from the budget, now spent, 200 beyond it. Both are rent forgone, not outlays."""
+    world = _county_world(
+        plant_supply={"enabled": True, "start": 0, "end": 10, "budget": 1000.0, "zones": ["a"]}
+    )
+    gov = world.gov
+    assert list(gov.discount_zones(5)) == [True, False, False]  # eligible zone a, in the window
+    assert not gov.discount_zones(20).any()  # no new promise after the window
+    assert gov.grant_support([0.0, 0.0, 600.0], [0.0, 0.0, 0.0], 20)[2] == 1.0
+    lever = gov["plant_supply"]
+    assert lever.spent == 600.0 and lever.books["forgone"] == 600.0
+    gov.grant_support([0.0, 0.0, 600.0], [0.0, 0.0, 0.0], 21)
+    assert lever.spent == 1000.0 and lever.exhausted and lever.beyond_budget == 200.0
+    assert lever.books == approx({"outlay": 0.0, "forgone": 1200.0, "guarantee": 0.0})
+    assert not gov.discount_zones(5).any()  # exhausted: no new promise even in the window

@@ -213,6 +213,8 @@ MUTATIONS: tuple[Mutation, ...] = (
       "min(lv.burden.output_tax_cut, taxes.output_tax)", "lv.burden.output_tax_cut"),
     M("support: rent relief before plant discount", LEVERS, "firm_support",
       "rent_market + rent_plant - req_plant", "rent_market + rent_plant"),
+    M("support: plant discount for every tenant", LEVERS, "firm_support",
+      "req_plant = discounted * in_window", "req_plant = in_window"),
     M("support: burden's tax cut not its tax part", LEVERS, "firm_support",
       "tax_burden = burden_on * young * tax_cut", "tax_burden = 0.0 * tax_cut"),
     M("grant: forgone revenue booked as an outlay too", LEVERS, "grant",

@@ -102,18 +102,35 @@ class Government:
         return out
 
     def support_terms(self, month: int) -> np.ndarray:
-        """(support rows, zones): 1.0 where a lever that pays firms acts this month."""
+        """(support rows, zones): 1.0 where a lever that pays firms acts this month (the row of
+        a lever that `commits_tenancies` is not read: its support follows the tenancy)."""
         return np.array([lever.acting_zones(month) for lever in self.support], dtype=float)
 
+    def discount_zones(self, month: int) -> np.ndarray:
+        """Per zone, whether a firm moving into standard plant there this month is promised the
+        rent discount (where a lever that `commits_tenancies` acts)."""
+        out = np.zeros(self.levers[0].eligible_zones.shape, dtype=bool)
+        for lever in self.levers:
+            if lever.commits_tenancies:
+                out |= lever.acting_zones(month)
+        return out
+
     def grant_support(self, requested, tax_parts, month: int) -> np.ndarray:
-        """Each paying lever grants its share of the month's requests (rows of `support`) and
+        """Each paying lever pays its share of the month's requests (rows of `support`) and
         books it: the tax part of each request (`tax_parts`, output tax and fees waived) and
         the whole support of a lever that gives revenue (`support_forgone`) as forgone revenue,
-        the rest as an outlay. The taxes collected are net of the tax parts granted."""
+        the rest as an outlay. A lever that `commits_tenancies` honours its requests in full
+        (they are commitments made at move-in, 7.9); the others grant them within the budget,
+        while they act. The taxes collected are net of the tax parts paid."""
         shares = np.zeros(len(self.support))
         for i, lever in enumerate(self.support):
             forgone = requested[i] if lever.support_forgone else tax_parts[i]
-            shares[i] = lever.grant(requested[i], month, forgone=forgone)
+            if lever.commits_tenancies:
+                lever.honour(requested[i] - forgone, "outlay")
+                lever.honour(forgone, "forgone")
+                shares[i] = 1.0
+            else:
+                shares[i] = lever.grant(requested[i], month, forgone=forgone)
             self.tax_output -= shares[i] * tax_parts[i]
         return shares
 

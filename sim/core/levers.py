@@ -72,6 +72,10 @@ class Lever:
     # its support to firms is revenue the county forgoes (a discount on the rent of its own
     # plant), not cash; whatever the lever, the tax part of a request is forgone revenue
     support_forgone: ClassVar[bool] = False
+    # its support to a firm is a commitment made when the firm moves into standard plant while
+    # the lever acts in its zone (`Government.discount_zones`), honoured in full to its end
+    # whatever the lever's window or budget then (`honour`), not a grant of the month
+    commits_tenancies: ClassVar[bool] = False
     salient: ClassVar[bool] = True
     # fields that are sizes of the county, multiplied when a scenario is scaled (sim.core.scaling)
     scaled_fields: ClassVar[tuple[str, ...]] = ("budget",)
@@ -200,6 +204,7 @@ class PlantSupply(Lever):
     spec_type = PlantLever
     support_row = 2
     support_forgone = True  # a rent discount on the county's own plant
+    commits_tenancies = True  # ...promised at move-in for rent_discount_months
     scaled_fields = ("budget", "m2_per_month")
     spec: PlantLever
 
@@ -249,6 +254,7 @@ def firm_support(
     plant_months: Float,
     firm_age: Float,
     lever_on: np.ndarray,
+    discounted: Float,
     taxes: TaxSpec,
     production: ProductionSpec,
     lv: LeversSpec,
@@ -261,16 +267,17 @@ def firm_support(
       and in employer social insurance (each at most the rate itself), and `rent_relief` of
       the rent left after the plant discount;
     - plant supply: `rent_discount` of the plant rent, for `rent_discount_months` after moving
-      in.
+      in, to a firm whose tenancy carries the discount (`discounted`: it moved in while the
+      lever acted in its zone; the plant row of `lever_on` is not read).
 
     Returns the three requests, then the part of each that is output tax and fees waived
     (burden's tax cut; none of the others'): the county books that part as forgone revenue and
     collects the tax net of it (docs/model.md 7.8, 7.9).
     Called by `sim.core.rules.firm_accounts`; compiled with it for the vector engine."""
-    fin_on, burden_on, plant_on = lever_on[0], lever_on[1], lever_on[2]
+    fin_on, burden_on = lever_on[0], lever_on[1]
     req_fin = fin_on * min(lv.financing.rate_subsidy, production.loan_rate) / 12.0 * debt
     in_window = np.asarray(plant_months) < lv.plant_supply.rent_discount_months
-    req_plant = plant_on * in_window * lv.plant_supply.rent_discount * rent_plant
+    req_plant = discounted * in_window * lv.plant_supply.rent_discount * rent_plant
     young = np.asarray(firm_age) < lv.burden.max_firm_age_months
     tax_cut = min(lv.burden.output_tax_cut, taxes.output_tax) * output
     req_burden = (

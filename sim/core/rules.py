@@ -413,6 +413,7 @@ def firm_accounts(
     plant_months: Float,
     firm_age: Float,
     lever_on: np.ndarray,
+    discounted: Float,
     b: BehaviourSpec,
     lv: LeversSpec,
 ) -> tuple[Float, Float, Float, Float, Float, Float, Float, Float]:
@@ -421,7 +422,8 @@ def firm_accounts(
     Costs: inputs, wages and employer social insurance, taxes and fees on output, rent (market
     rent for space beyond the firm's standard plant, the zone's base rent for plant space) and
     interest. What the levers pay towards them is `sim.core.levers.firm_support` (`lever_on`
-    holds whether each acts in the firm's zone this month).
+    holds whether each acts in the firm's zone this month, `discounted` whether the firm's
+    standard-plant tenancy carries the plant lever's rent discount).
     Returns (costs, financing request, burden request, plant request, plant rent due, and the
     tax part of each of the three requests); the plant rent goes to the county, which owns the
     standard plants.
@@ -441,8 +443,8 @@ def firm_accounts(
         + interest
     )
     req_fin, req_burden, req_plant, tax_fin, tax_burden, tax_plant = firm_support(
-        output, wages, rent_market, rent_plant, debt, plant_months, firm_age, lever_on, t, prod,
-        lv,
+        output, wages, rent_market, rent_plant, debt, plant_months, firm_age, lever_on,
+        discounted, t, prod, lv,
     )  # fmt: skip
     return costs, req_fin, req_burden, req_plant, rent_plant, tax_fin, tax_burden, tax_plant
 

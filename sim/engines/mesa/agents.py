@@ -124,6 +124,7 @@ class Firm(FixedAgent):
         self.target = target
         self.plant_m2 = 0.0
         self.plant_months = 0
+        self.plant_discount = False  # its tenancy carries the plant lever's rent discount
         self.margin = 0.0
         self.output = 0.0
         self.profit = 0.0
@@ -193,6 +194,7 @@ class Firm(FixedAgent):
             self.plant_months,
             self.age,
             env.lever_terms[:, self.zone],
+            float(self.plant_discount),
             b,
             m.spec.levers,
         )

@@ -200,6 +200,8 @@ class ClusterModel(Model):
         if take_plant and self.world.plant[x, y] >= need > 0:
             self.world.plant[x, y] -= need
             firm.plant_m2 = need
+            # moving in where the plant lever acts: the rent discount is promised (7.9)
+            firm.plant_discount = bool(self.gov.discount_zones(self.month)[zone])
         self._count(firm, +1)
         if age == 0:
             self.flows.births[origin] += 1

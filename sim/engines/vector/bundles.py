@@ -66,6 +66,7 @@ class FirmsEntry(NamedTuple):
     age: np.ndarray
     born: np.ndarray
     plant_m2: np.ndarray
+    plant_discount: np.ndarray
     first_staff: np.ndarray
     tailors: np.ndarray
 
@@ -97,6 +98,7 @@ class FirmsProduction(NamedTuple):
     age: np.ndarray
     plant_m2: np.ndarray
     plant_months: np.ndarray
+    plant_discount: np.ndarray
     debt: np.ndarray
 
 

@@ -144,11 +144,13 @@ def draw_cells(
 @jit()
 def _write_entrants(
     start, cells, stage, origin, anchor, owner, capital, debt, guaranteed, target, productivity,
-    age, born, gets, need, firms, grid,
+    age, born, gets, need, discount_z, firms, grid,
 ):  # fmt: skip
     """Entrants fill the firm slots from `start` and are counted in the firm counts,
-    neighbourhood sums and zone counts; those marked in `gets` take their `need` of plant.
-    `guaranteed` is the part of each one's debt a lever guarantees (`rules.guaranteed_debt`)."""
+    neighbourhood sums and zone counts; those marked in `gets` take their `need` of plant, and
+    are promised the plant lever's rent discount where `discount_z` holds for their zone
+    (`Government.discount_zones`). `guaranteed` is the part of each one's debt a lever
+    guarantees (`rules.guaranteed_debt`)."""
     n_cells, height, window, boxes = grid.n_cells, grid.height, grid.window, grid.boxes
     zone_of_cell, plant, zone_counts, counts = (
         grid.zone_of_cell,
@@ -166,7 +168,7 @@ def _write_entrants(
         firms.productivity,
     )
     f_age, f_born, f_plant_m2 = firms.age, firms.born, firms.plant_m2
-    f_guaranteed = firms.guaranteed
+    f_guaranteed, f_plant_discount = firms.guaranteed, firms.plant_discount
     for i in range(cells.size):
         f = start + i
         c, s = cells[i], stage[i]
@@ -187,6 +189,7 @@ def _write_entrants(
         f_productivity[f] = productivity[i]
         f_age[f] = age[i]
         f_born[f] = born
+        f_plant_discount[f] = gets[i] and discount_z[z]
         if gets[i]:
             plant[c] -= need[i]
             f_plant_m2[f] = need[i]
@@ -213,7 +216,7 @@ def _first_come(cells, need, plant):
 @jit()
 def add_firms(
     start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age, born,
-    plant_mode, gets, need, firms, grid, births, count_births,
+    plant_mode, gets, need, discount_z, firms, grid, births, count_births,
 ):  # fmt: skip
     """New firms (the initial ones and the engine's tests): see `_write_entrants`; none of their
     debt is guaranteed. Plant: with `plant_mode` 0 none is taken; 1, first come first served
@@ -225,7 +228,7 @@ def add_firms(
         gets[:] = _first_come(cells, need, grid.plant)
     _write_entrants(
         start, cells, stage, origin, anchor, owner, capital, debt, np.zeros(cells.size), target,
-        productivity, age, born, gets, need, firms, grid,
+        productivity, age, born, gets, need, discount_z, firms, grid,
     )  # fmt: skip
     if count_births:
         births[origin] += cells.size
@@ -263,7 +266,7 @@ def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, locati
 @jit()
 def found(
     pos, joint, u, u_loc, shock, b_rec, location, need, plant_available, cap_z, lev_z,
-    guarantee_z, tailors, jobless, firms, grid, births, start, month, month_mod,
+    guarantee_z, discount_z, tailors, jobless, firms, grid, births, start, month, month_mod,
 ):  # fmt: skip
     """The founding submodel, from the Bernoulli draws `pos` (tailors who would found, by the
     joint probability `joint` over stages, if they can): those at home (employed or
@@ -350,7 +353,7 @@ def found(
     _write_entrants(
         start, cells, stage, RETURNEE, np.zeros(m, dtype=np.bool_), who, equity, debt, guaranteed,
         workers, productivity, np.zeros(m, dtype=np.int64), month, has_plant, np.full(m, need),
-        firms, grid,
+        discount_z, firms, grid,
     )  # fmt: skip
     births[RETURNEE] += m
     return m, still[:k]
@@ -359,7 +362,7 @@ def found(
 @jit()
 def invest(
     n, u, u_loc, shock, stage_weights, stage_margin, available_labour, b_rec, location, needs,
-    firms, grid, births, start, month,
+    discount_z, firms, grid, births, start, month,
 ):  # fmt: skip
     """The outside-investment submodel for `n` arrivals: a stage each (`choose` on
     `stage_weights`), an anchor with probability `anchor_share`; each stays with the
@@ -395,7 +398,7 @@ def invest(
     _write_entrants(
         start, cells, stage, OUTSIDE, anchor, np.full(m, -1), capital, np.zeros(m), np.zeros(m),
         workers, productivity, np.zeros(m, dtype=np.int64), month,
-        _first_come(cells, need, grid.plant), need, firms, grid,
+        _first_come(cells, need, grid.plant), need, discount_z, firms, grid,
     )  # fmt: skip
     births[OUTSIDE] += m
     return m

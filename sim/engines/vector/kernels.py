@@ -465,12 +465,17 @@ def produce(
         firms.productivity,
     )
     f_tailors, f_locals, f_age, f_debt = firms.tailors, firms.locals, firms.age, firms.debt
-    f_plant_m2, f_plant_months = firms.plant_m2, firms.plant_months
+    f_plant_m2, f_plant_months, f_discount = (
+        firms.plant_m2,
+        firms.plant_months,
+        firms.plant_discount,
+    )
     S = linked.shape[0]
     stage = np.empty(n, dtype=np.int64)
     same, linked_sum, productivity = np.empty(n), np.empty(n), np.empty(n)
     tailors, locals_, age = np.empty(n), np.empty(n), np.empty(n)
     plant_m2, plant_months, debt = np.empty(n), np.empty(n), np.empty(n)
+    discounted = np.empty(n)
     rent_cell, rent_zone = np.empty(n), np.empty(n)
     per_worker, stage_demand, input_share = np.empty(n), np.empty(n), np.empty(n)
     lever = np.empty((3, n))
@@ -488,6 +493,7 @@ def produce(
         productivity[i] = f_productivity[f]
         tailors[i], locals_[i], age[i] = f_tailors[f], f_locals[f], f_age[f]
         plant_m2[i], plant_months[i] = f_plant_m2[f], f_plant_months[f]
+        discounted[i] = f_discount[f]
         debt[i] = f_debt[f]
         rent_cell[i], rent_zone[i] = rent[c], base_rent[z]
         for r in range(3):
@@ -501,7 +507,7 @@ def produce(
     costs, req_fin, req_burden, req_plant, rent_due, tax_fin, tax_burden, tax_plant = (
         rules.firm_accounts(
             out, input_share, tailors, locals_, plant_m2, rent_cell, rent_zone, debt,
-            plant_months, age, lever, b, lv_rec[0],
+            plant_months, age, lever, discounted, b, lv_rec[0],
         )
     )  # fmt: skip
     tax_requested = np.array([tax_fin.sum(), tax_burden.sum(), tax_plant.sum()])

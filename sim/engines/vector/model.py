@@ -304,7 +304,8 @@ class VectorModel:
             start, cells, each(stage, np.int64), np.int8(origin), each(anchor, np.bool_),
             each(owner, np.int64), each(capital, np.float64), each(debt, np.float64),
             each(target, np.int64), each(productivity, np.float64), each(age, np.int64),
-            self.month, mode, gets, need, self.firms.bundle(FirmsEntry), self._grid, self.births,
+            self.month, mode, gets, need, self.gov.discount_zones(self.month),
+            self.firms.bundle(FirmsEntry), self._grid, self.births,
             isinstance(age, int) and age == 0,
         )  # fmt: skip
         self._a = None
@@ -398,10 +399,9 @@ class VectorModel:
             pos, joint, u, u_loc, shock, self._b_rec, self._location(),
             float(world.plant_need(ent.startup_workers)), plant_available,
             np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float),
-            self.gov.guarantee_zones(self.month), self._tailors,
-            self._jobless, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
-            self.month,
-            self.month % _WRAP,
+            self.gov.guarantee_zones(self.month), self.gov.discount_zones(self.month),
+            self._tailors, self._jobless, self.firms.bundle(FirmsEntry), self._grid, self.births,
+            start, self.month, self.month % _WRAP,
         )  # fmt: skip
         self.firms.n = start + founded  # the slots not used stay free
         if founded:
@@ -450,8 +450,8 @@ class VectorModel:
         entered = entry_kernels.invest(
             n, u, u_loc, shock, world.investor_stage_weights(), world.stage_margin,
             float(self._counts[UNEMPLOYED_HOME] + self.local_pool), self._b_rec,
-            self._location(), needs, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
-            self.month,
+            self._location(), needs, self.gov.discount_zones(self.month),
+            self.firms.bundle(FirmsEntry), self._grid, self.births, start, self.month,
         )  # fmt: skip
         self.firms.n = start + entered  # the slots not used stay free
         if entered:

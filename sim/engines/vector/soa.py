@@ -34,6 +34,7 @@ FIRM_FIELDS: dict[str, tuple[type | np.dtype, float]] = {
     "died": (np.int32, -1),
     "plant_m2": (np.float64, 0.0),
     "plant_months": (np.int32, 0),
+    "plant_discount": (np.bool_, False),  # its tenancy carries the plant lever's rent discount
     "margin": (np.float64, 0.0),
     "output": (np.float64, 0.0),
     "profit": (np.float64, 0.0),
