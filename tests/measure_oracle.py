@@ -140,4 +140,7 @@ def fiscal_row(world: World, month: int, row: dict, previous: list[dict]) -> dic
     out["tax_revenue_pv"] = (
         before["tax_revenue_pv"] + d * (revenue - before["tax_revenue"]) if before else d * revenue
     )
+    employed = row["employment"] if month > 0 else 0.0  # month 0 is not a month run
+    out["job_years"] = (before["job_years"] if before else 0.0) + employed / 12.0
+    out["job_years_pv"] = (before["job_years_pv"] if before else 0.0) + d * employed / 12.0
     return out

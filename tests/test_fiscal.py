@@ -1,13 +1,19 @@
 """The county's fiscal account (docs/model.md 4.11 and 7.9; `sim.measures.fiscal`), worked by
-hand: each accounting rule on small round numbers, and whole runs on both engines in which one
-firm's history is known exactly.
+hand: whole runs on both engines in which one firm's history is known exactly (the accounting
+rules themselves are in tests/test_rules.py), and the comparison's fiscal summary
+(`sim.experiments.compare.fiscal_summary`) on a small table of paired runs.
 """
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 
+from sim.cli.compare import write_comparison
 from sim.engines import make_model
+from sim.experiments.compare import OUTCOMES, fiscal_summary, ratio_interval
 from sim.io.loading import scenario_from_dict
 
 ENGINES = ("mesa", "vector")
@@ -226,3 +232,128 @@ def test_no_discount_is_promised_once_the_budget_is_spent(engine):
     )
     assert ts["forgone_plant_supply"].iloc[-1] == 0.0
     assert ts["cost_plant_supply"].iloc[-1] == pytest.approx(1.0e6)
+
+
+# ------------------------------------------------------------------ the comparison
+def test_ratio_interval_fieller_by_hand():
+    """Fieller's 95% interval of mean(num) / mean(den) (sim.experiments.compare.ratio_interval).
+
+    num = (10, 14, 12, 16), den = (2, 3, 2, 3): a = 13, b = 2.5, R = 5.2. Deviations (-3, 1, -1,
+    3) and (-0.5, 0.5, -0.5, 0.5): variances 20/3 and 1/3, covariance 4/3; of the means (/ 4):
+    v11 = 5/3, v22 = 1/12, v12 = 1/3. t(0.975, 3) = 3.1824463052837078, t^2 = 10.127964486;
+    g = t^2 v22 / b^2 = 10.127964486 / 12 / 6.25 = 0.135039526. Centre R - g v12 / v22 =
+    5.2 - 0.135039526 x 4 = 4.659841894; under the root v11 - 2 R v12 + R^2 v22 - g (v11 - v12^2 /
+    v22) = 1.666667 - 3.466667 + 2.253333 - 0.135039526 x (1.666667 - 1.333333) = 0.408320158;
+    spread (t / b) x sqrt(0.408320158) = 1.272978522 x 0.639000906 = 0.813434463; bounds
+    (4.659841894 -+ 0.813434463) / 0.864960474 = 4.446919, 6.327774. The same as the roots of
+    (a - R b)^2 = t^2 (v11 - 2 R v12 + R^2 v22).
+
+    A constant denominator (1, 1, 1) under (2, 4, 6): R = 4 with the t interval of the mean,
+    4 -+ 4.302652729749462 x sqrt(4 / 3) = -0.968275, 8.968275. A denominator whose mean is not
+    significantly different from 0 (-2, 3, -1, 1): unbounded."""
+    r, lo, hi = ratio_interval(np.array([10.0, 14, 12, 16]), np.array([2.0, 3, 2, 3]))
+    assert (r, lo, hi) == pytest.approx((5.2, 4.446919, 6.327774), rel=1e-6)
+    r, lo, hi = ratio_interval(np.array([2.0, 4, 6]), np.array([1.0, 1, 1]))
+    assert (r, lo, hi) == pytest.approx((4.0, -0.968275, 8.968275), rel=1e-6)
+    r, lo, hi = ratio_interval(np.array([10.0, 14, 12, 16]), np.array([-2.0, 3, -1, 1]))
+    assert r == 52.0 and (lo, hi) == (-np.inf, np.inf)
+
+
+def test_ratio_interval_is_the_set_fieller_defines():
+    """On random paired data: the bounds are the roots of the quadratic in R,
+    (a - R b)^2 = t^2 (v11 - 2 R v12 + R^2 v22), solved directly."""
+    g = np.random.default_rng(11)
+    for _ in range(20):
+        n = int(g.integers(5, 40))
+        den = g.normal(10, 3, n)
+        num = 50 * den + g.normal(0, 40, n)
+        r, lo, hi = ratio_interval(num, den)
+        a, b = num.mean(), den.mean()
+        c = np.cov(num, den, ddof=1) / n
+        t2 = stats.t.ppf(0.975, n - 1) ** 2
+        qa, qb, qc = b * b - t2 * c[1, 1], -2 * (a * b - t2 * c[0, 1]), a * a - t2 * c[0, 0]
+        roots = np.sort(np.roots([qa, qb, qc]).real)
+        assert r == pytest.approx(a / b) and (lo, hi) == pytest.approx(tuple(roots), rel=1e-9)
+
+
+def fiscal_final() -> pd.DataFrame:
+    """The final months of three paired seeds of no_policy and an arm, in yuan.
+
+    no_policy: rent on month-0 plant 1, 2, 3 M (its net fiscal cost is minus that; discounted
+    -0.8, -1.6, -2.4 M), tax revenue 100, 110, 120 M (discounted 70, 77, 84 M), job-years 1000,
+    1100, 1200 (discounted 700, 770, 840). The arm: gross cost 10 M of which outlays 6, forgone
+    3 and guarantees 1; residual value 2 M; rent 1.5, 2.5, 3.5 M, so a net fiscal cost of
+    6 + 1 - rent - 2 = 3.5, 2.5, 1.5 M (discounted 3, 2, 1 M); tax revenue 104, 113, 126 M
+    (discounted 72, 79, 88 M); job-years 1400, 1500, 1700 (discounted 980, 1050, 1190)."""
+    rows = []
+    for s in range(3):
+        rows.append({
+            "arm": "no_policy", "seed": s, "cost_total": 0.0, "outlay_total": 0.0,
+            "forgone_total": 0.0, "guarantee_total": 0.0, "plant_residual_value": 0.0,
+            "plant_rent_collected": (1.0 + s) * 1e6, "net_fiscal_cost": -(1.0 + s) * 1e6,
+            "net_fiscal_cost_pv": -0.8e6 * (1 + s), "tax_revenue": (100 + 10 * s) * 1e6,
+            "tax_revenue_pv": (70 + 7 * s) * 1e6, "job_years": 1000.0 + 100 * s,
+            "job_years_pv": 700.0 + 70 * s,
+        })  # fmt: skip
+        rent = (1.5 + s) * 1e6
+        rows.append({
+            "arm": "lever", "seed": s, "cost_total": 10e6, "outlay_total": 6e6,
+            "forgone_total": 3e6, "guarantee_total": 1e6, "plant_residual_value": 2e6,
+            "plant_rent_collected": rent, "net_fiscal_cost": 6e6 + 1e6 - rent - 2e6,
+            "net_fiscal_cost_pv": (3.0 - s) * 1e6, "tax_revenue": [104e6, 113e6, 126e6][s],
+            "tax_revenue_pv": [72e6, 79e6, 88e6][s], "job_years": [1400.0, 1500, 1700][s],
+            "job_years_pv": [980.0, 1050, 1190][s],
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_fiscal_summary_by_hand():
+    """Per seed, arm - no_policy: extra rent 0.5 M each; extra revenue 4, 3, 6 M (mean 4.333),
+    discounted 2, 2, 4 M; net fiscal cost d(net) - d(revenue) = (4.5 - 4, 4.5 - 3, 4.5 - 6) =
+    0.5, 1.5, -1.5 M (mean 0.1667 M; sd sqrt(((1/3)^2 + (4/3)^2 + (5/3)^2) / 2) = sqrt(7/3) =
+    1.527525, t(0.975, 2) = 4.302653: 0.1667 -+ 4.302653 x 1.527525 / sqrt(3) = -3.6279,
+    3.9612); discounted (3.8 - 2, 3.6 - 2, 3.4 - 4) = 1.8, 1.6, -0.6 M (mean 0.9333 M); extra
+    job-years 400, 400, 500 (mean 433.33), discounted 280, 280, 350 (mean 303.33). Cost per
+    job-year 166,666.67 / 433.33 = 384.615 yuan, discounted 933,333.33 / 303.33 = 3076.923."""
+    row = fiscal_summary(fiscal_final(), "no_policy").set_index("arm").loc["lever"]
+    assert row["runs"] == 3
+    expect = {"gross_cost": 10.0, "outlays": 6.0, "forgone": 3.0, "guarantees": 1.0}
+    assert {k: row[k] for k in expect} == pytest.approx(expect)
+    assert row["residual_value"] == pytest.approx(2.0)
+    assert row["extra_rent"] == pytest.approx(0.5)
+    assert row["extra_revenue"] == pytest.approx(13 / 3)
+    assert row["extra_revenue_pv"] == pytest.approx(8 / 3)
+    assert (row["net_cost"], row["net_cost_lo"], row["net_cost_hi"]) == pytest.approx(
+        (1 / 6, -3.627943, 3.961276), rel=1e-5
+    )
+    assert row["net_cost_pv"] == pytest.approx(2.8 / 3)
+    assert row["extra_job_years"] == pytest.approx(1300 / 3)
+    assert row["extra_job_years_pv"] == pytest.approx(910 / 3)
+    assert row["cost_per_job_year"] == pytest.approx(384.615385, rel=1e-6)
+    assert row["cost_per_job_year_pv"] == pytest.approx(3076.923077, rel=1e-6)
+    net = np.array([0.5e6, 1.5e6, -1.5e6])
+    jobs = np.array([400.0, 400.0, 500.0])
+    interval = (row["cost_per_job_year_lo"], row["cost_per_job_year_hi"])
+    assert interval == pytest.approx(ratio_interval(net, jobs)[1:])
+
+
+def test_fiscal_summary_needs_the_fiscal_columns():
+    """Results made before the fiscal account have no such columns: an empty table."""
+    final = fiscal_final().drop(columns=["job_years"])
+    assert fiscal_summary(final, "no_policy").empty
+
+
+def test_the_comparison_writes_the_fiscal_account(tmp_path):
+    """`write_comparison` (sim/cli/compare.py) writes fiscal.csv and a fiscal section in
+    levers.md from a stacked timeseries that has the fiscal columns."""
+    final = fiscal_final()
+    for col in OUTCOMES:
+        final[col] = 1.0
+    final = final.assign(month=120, employment=final["job_years"], taken_off=0)
+    final["jobs_per_million_yuan"] = np.nan
+    write_comparison(final, tmp_path, "no_policy", "test")
+    fiscal = pd.read_csv(tmp_path / "fiscal.csv")
+    assert list(fiscal["arm"]) == ["lever"]
+    assert fiscal["net_cost"].iloc[0] == pytest.approx(1 / 6)
+    md = (tmp_path / "levers.md").read_text()
+    assert "## Fiscal account" in md and "cost_per_job_year" in md

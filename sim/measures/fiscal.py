@@ -36,6 +36,10 @@ Taxes collected from every firm, every month, in every arm (cumulative): `tax_ou
 taxes and fees net of the cuts the levers granted (which are `forgone_<lever>`), and `tax_cit`,
 corporate income tax; `tax_revenue` is their sum and `tax_revenue_pv` its discounted value. The
 paired difference against no_policy is the revenue a lever induces, net of what it forgoes.
+
+`job_years` is the employment summed over the months run (1 to the month), over 12, and
+`job_years_pv` the same with each month's employment discounted: the denominators of the cost per
+job-year (sim.experiments.compare.fiscal_summary).
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ COUNTY_COLUMNS = (
     "tax_cit",
     "tax_revenue",
     "tax_revenue_pv",
+    "job_years",
+    "job_years_pv",
 )
 
 
@@ -149,6 +155,9 @@ def frame(log: dict[str, list], world: World, last: bool = False) -> dict[str, n
     revenue = county["tax_output"] + county["tax_cit"]
     out["tax_revenue"] = revenue
     out["tax_revenue_pv"] = np.cumsum(d * flows(revenue))
+    employment = np.where(months > 0, np.asarray(log["employment"], dtype=float), 0.0)
+    out["job_years"] = np.cumsum(employment) / 12.0  # months 1..t: the months run
+    out["job_years_pv"] = np.cumsum(d * employment) / 12.0
     if last:
         return {k: v[-1:] for k, v in out.items()}
     return out
