@@ -83,7 +83,7 @@ def test_run_result_shape_and_save(tmp_path):
     res = sim.run(small("baseline"), seed=5, steps=6)
     ts = res.timeseries
     assert list(ts["month"]) == list(range(7))  # month 0 is the initial state
-    assert ts.columns.is_unique and "eg_gamma" in ts and "chain_completeness" in ts
+    assert ts.columns.is_unique and "eg_gamma_garment" in ts and "chain_completeness" in ts
     assert {"firm_id", "stage", "zone", "origin", "alive", "workers"} <= set(res.firms.columns)
     assert res.firms["alive"].sum() == ts["firms"].iloc[-1]
     assert res.scenario.run.months == 6 and res.seed == 5

@@ -17,7 +17,10 @@ OUTCOMES = (
     "tailors_home",
     "chain_completeness",
     "local_sourcing_ratio",
-    "eg_gamma",
+    "eg_gamma_cluster",
+    "eg_gamma_garment",
+    "egk_fabric_garment",
+    "park_share",
 )
 
 

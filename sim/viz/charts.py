@@ -48,7 +48,13 @@ __all__ = [
 
 BAND_DESCRIPTIONS = {"quantile": "central {p} of runs", "ci": "{p} CI of the mean (Student t)"}
 
-LABELS = {"eg_gamma": "Ellison-Glaeser gamma", "morans_i": "Moran's I", "hhi_zones": "HHI (zones)"}
+LABELS = {
+    "eg_gamma_cluster": "Ellison-Glaeser gamma, cluster (blocks)",
+    "eg_gamma_garment": "Ellison-Glaeser gamma, garment (blocks)",
+    "park_share": "park's share of cluster employment",
+    "morans_i": "Moran's I",
+    "hhi_zones": "HHI (zones)",
+}
 
 
 def _title(text: str) -> str:
