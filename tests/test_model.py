@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import sim
 from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
@@ -92,6 +93,12 @@ def test_run_result_shape_and_save(tmp_path):
     pd.testing.assert_frame_equal(back, ts, check_dtype=False)
     manifest = (out / "manifest.yaml").read_text()
     assert "seed: 5" in manifest and "mesa:" in manifest and "git_commit" in manifest
+    # the run-level outcomes (sim.measures.outcomes) in the manifest: 6 months, so every time
+    # outcome is at the horizon or before it, and the self-sustaining window (60-84) is NaN
+    saved = yaml.safe_load(manifest)["outcomes"]
+    assert list(saved) == list(res.outcomes()) and saved["horizon"] == 6
+    assert all(saved[k] <= 6 for k in saved if k.endswith("_month"))
+    assert math.isnan(saved["self_sustaining"])
     # written through a temp file, yet with a plain open's permissions (not mkstemp's 0600)
     umask = os.umask(0)
     os.umask(umask)

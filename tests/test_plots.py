@@ -223,6 +223,50 @@ def test_cost_effect_points_at_mean_cost_and_effect(sweep_dir):
         viz.cost_effect(final, effects, baseline="nope")
 
 
+# ----------------------------------------------------------------------------------- survival
+def test_km_curves_step_through_one_minus_the_kaplan_meier_estimate():
+    runs = pd.DataFrame(
+        {
+            "arm": ["no_policy"] * 4 + ["financing"] * 4,
+            "horizon": 120,
+            "takeoff_3x_month": [30, 60, 120, 120, 20, 40, 60, 120],
+            "takeoff_3x_event": [1, 1, 0, 0, 1, 1, 1, 0],
+        }
+    )
+    fig = viz.km_curves(runs, "takeoff_3x")
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2
+    base, fin = ax.lines
+    # no_policy: S = 3/4 after month 30, 3/4 x 2/3 = 1/2 after 60, then censored at 120;
+    # financing: 3/4, 3/4 x 2/3 = 1/2, 1/2 x 1/2 = 1/4 after months 20, 40, 60
+    assert list(base.get_xdata()) == [0, 30, 60, 120, 120]
+    assert list(base.get_ydata()) == pytest.approx([0, 0.25, 0.5, 0.5, 0.5])
+    assert list(fin.get_xdata()) == [0, 20, 40, 60, 120, 120]
+    assert list(fin.get_ydata()) == pytest.approx([0, 0.25, 0.5, 0.75, 0.75, 0.75])
+    assert base.get_drawstyle() == "steps-post"
+    assert to_rgba(fin.get_color()) == to_rgba(viz.arm_color("financing"))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["no_policy: 2/4 by month 120", "financing: 3/4 by month 120"]
+    assert "employment at 3x month 0" in ax.get_title()
+    with pytest.raises(viz.PlotError, match="takeoff_9x_month"):
+        viz.km_curves(runs, "takeoff_9x")
+
+
+def test_cli_compare_on_a_sweep_writes_the_run_level_sections(sweep_dir, tmp_path, capsys):
+    root, _ts = sweep_dir
+    runs = sim.load_results(root)[0]
+    # stored per run from the full series (12 months: censored at 12, window past the horizon)
+    assert (runs["horizon"] == 12).all() and runs["self_sustaining"].isna().all()
+    out = tmp_path / "cmp"
+    assert main(["compare", str(root), "--out", str(out)]) == 0
+    md = (out / "levers.md").read_text()
+    assert "## Take-off: months to 2.5x, 3x, 3.5x month-0 employment" in md
+    assert "## How much the pairing reduced variance" in md
+    for t in ("2.5x", "3x", "3.5x"):
+        assert (out / f"km_takeoff_{t}.png").stat().st_size > 0
+    assert "P(3x by 12)" in capsys.readouterr().out
+
+
 # ----------------------------------------------------------------------------------- sensitivity
 def _index_table(kind: str) -> pd.DataFrame:
     keys = ["behaviour.a.peer", "behaviour.b.pull", "chain.base_margin"]

@@ -1,9 +1,11 @@
 """The run API: `sim.run(scenario_or_path, engine=..., seed=..., steps=...) -> RunResult`.
 
 A RunResult carries a tidy timeseries (one row per month, one column per measure), the final firm
-table and the resolved scenario, and saves them as Parquet plus YAML with a manifest that pins the
-seed, the package versions and the git commit. Every file is written to a temporary name and
-renamed when whole, so a file that exists is complete.
+table and the resolved scenario, gives the run-level outcomes (`outcomes()`: months to take-off,
+to a complete chain, whether it is self-sustaining; `sim.measures.outcomes`), and saves them as
+Parquet plus YAML with a manifest that pins the seed, the package versions and the git commit
+and holds the outcomes. Every file is written to a temporary name and renamed when whole, so a
+file that exists is complete.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sim.core.streams import spawn_streams
 from sim.engines import check_engine, make_model
 from sim.io.files import atomic_write, atomic_write_text, git_commit, package_versions
 from sim.io.loading import load_scenario, scenario_to_yaml
+from sim.measures.outcomes import run_outcomes
 
 if TYPE_CHECKING:
     from sim.measures.kdensity import DOResult
@@ -61,6 +64,12 @@ class RunResult:
             for s in self.scenario.chain.stages
         }
 
+    def outcomes(self) -> dict[str, float | int]:
+        """The run-level outcomes (`sim.measures.outcomes.run_outcomes`), from the full
+        timeseries: months to each take-off threshold and to a complete (and held) chain, with
+        their event flags, the completeness AUC and whether the cluster is self-sustaining."""
+        return run_outcomes(self.timeseries, self.scenario)
+
     def save(self, directory: str | Path) -> Path:
         """Write timeseries.parquet, firms.parquet, scenario.yaml and manifest.yaml."""
         out = Path(directory)
@@ -83,7 +92,17 @@ class RunResult:
             "git_commit": git_commit(),
             "python": platform.python_version(),
             "packages": package_versions(),
+            "outcomes": self._saved_outcomes(),
         }
+
+    def _saved_outcomes(self) -> dict[str, float | int] | str:
+        """The outcomes for the manifest, or why there are none (a timeseries that is not every
+        month from 0, e.g. a RunResult built by hand from a thinned one): saving never fails
+        for them."""
+        try:
+            return self.outcomes()
+        except (KeyError, ValueError) as exc:
+            return f"not computed: {exc}"
 
 
 def resolve(

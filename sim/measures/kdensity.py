@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import scipy.fft as sfft
 from scipy.stats import norm
 
 __all__ = [
@@ -41,16 +42,37 @@ __all__ = [
 ]
 
 
+def _padded(width: int, height: int) -> tuple[int, int]:
+    """The FFT's shape: at least 2W - 1 by 2H - 1, so that no offset wraps around, rounded up to
+    sizes the FFT is fast for (79 x 59 took three times as long as 80 x 60)."""
+    return sfft.next_fast_len(2 * width - 1, real=True), sfft.next_fast_len(
+        2 * height - 1, real=True
+    )
+
+
 @cache
 def distance_table(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """For a `width` x `height` grid: the distinct squared cell offsets `dx^2 + dy^2` (sorted)
-    and, for each entry of the (2*width - 1, 2*height - 1) autocorrelation array (offset
-    (dx, dy) at index (dx mod 2W-1, dy mod 2H-1)), the index of its squared offset."""
-    dx = np.fft.fftfreq(2 * width - 1, 1.0 / (2 * width - 1)).astype(np.int64)
-    dy = np.fft.fftfreq(2 * height - 1, 1.0 / (2 * height - 1)).astype(np.int64)
+    and, for each entry of the padded autocorrelation array (`_padded`; offset (dx, dy) at index
+    (dx mod P, dy mod Q)), the index of its squared offset. Entries beyond the grid's largest
+    offset hold no pairs."""
+    P, Q = _padded(width, height)
+    dx = np.fft.fftfreq(P, 1.0 / P).astype(np.int64)
+    dy = np.fft.fftfreq(Q, 1.0 / Q).astype(np.int64)
     sq = dx[:, None] ** 2 + dy[None, :] ** 2
     values, index = np.unique(sq, return_inverse=True)
     return values, index.reshape(sq.shape)
+
+
+@cache
+def _offset_groups(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """The autocorrelation's flat entries ordered by squared offset, and where each squared
+    offset's run starts: summing the runs (`np.add.reduceat`) groups the entries by distance for
+    every draw at once."""
+    _, index = distance_table(width, height)
+    order = np.argsort(index.ravel(), kind="stable")
+    starts = np.flatnonzero(np.diff(index.ravel()[order], prepend=-1))
+    return order, starts
 
 
 def pair_distance_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,13 +89,11 @@ def pair_distance_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = c[None]
     _, W, H = c.shape
     values, index = distance_table(W, H)
-    shape = (2 * W - 1, 2 * H - 1)
-    f = np.fft.rfft2(c, s=shape)
-    auto = np.rint(np.fft.irfft2(f * np.conj(f), s=shape))  # exact integers up to round-off
-    flat = auto.reshape(auto.shape[0], -1)
-    pairs = np.zeros((c.shape[0], values.size))
-    for r in range(c.shape[0]):
-        pairs[r] = np.bincount(index.ravel(), weights=flat[r], minlength=values.size)
+    shape = _padded(W, H)
+    f = sfft.rfft2(c, s=shape)
+    auto = np.rint(sfft.irfft2(f * np.conj(f), s=shape))  # exact integers up to round-off
+    order, starts = _offset_groups(W, H)
+    pairs = np.add.reduceat(auto.reshape(auto.shape[0], -1)[:, order], starts, axis=1)
     pairs[:, 0] -= c.reshape(c.shape[0], -1).sum(axis=1)
     pairs /= 2.0
     return values, pairs[0] if single else pairs
@@ -201,7 +221,7 @@ def duranton_overman(
     h = max(silverman_bandwidth(dist, own_pairs), cell_km / 2.0)
     k = k_density(at, dist, own_pairs, h)
 
-    drawn = rng.multivariate_hypergeometric(site_counts, n, size=draws)
+    drawn = rng.multivariate_hypergeometric(site_counts, n, size=draws, method="count")
     _, sim_pairs = pair_distance_counts(drawn.reshape(draws, width, height).astype(float))
     sims = k_density(at, dist, sim_pairs, h)
     local_lo, local_hi = np.quantile(sims, [level, 1.0 - level], axis=0)

@@ -1,13 +1,15 @@
 """Charts of runs and sweeps: trajectories with bands, forest plots of paired lever effects,
-cost against effect, and the sensitivity panels (Sobol S1/ST bars, Morris mu_star against sigma).
+cost against effect, Kaplan-Meier curves of the months to take-off, and the sensitivity panels
+(Sobol S1/ST bars, Morris mu_star against sigma).
 
 Why a module of its own: these are the figures of numbers over months and over arms, read from
 the project's tables; they share no drawing with the county map (`sim.viz.maps`), only the look of
 `sim.viz.style`. Inputs: a `RunResult` (one run), or a sweep's stacked timeseries
 (`sim.load_results(dir)[1]`: columns arm, replicate, seed, month and the measures), the paired
 effects of `sim.experiments.compare.paired_effects`, the final rows of
-`sim.experiments.compare.final_rows` and the tidy index table of `sim.experiments.sensitivity` (arm,
-outcome, parameter, index, value, conf). Each function returns a matplotlib Figure.
+`sim.experiments.compare.final_rows` (for `km_curves`, a table of runs with their run-level
+outcomes: `sim.load_results(dir)[0]`) and the tidy index table of `sim.experiments.sensitivity`
+(arm, outcome, parameter, index, value, conf). Each function returns a matplotlib Figure.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
+from sim.experiments.compare import by_horizon, common_horizon
 from sim.experiments.run import RunResult
+from sim.experiments.survival import kaplan_meier
+from sim.measures.outcomes import label
 from sim.viz.style import (
     INDEX_COLORS,
     PlotError,
@@ -40,6 +45,7 @@ __all__ = [
     "cost_effect",
     "forest",
     "index_kind",
+    "km_curves",
     "morris",
     "short_names",
     "sobol_indices",
@@ -324,6 +330,52 @@ def cost_effect(
     a.set_xlabel("fiscal cost, million yuan (mean over seeds, 95% interval)")
     a.set_ylabel(f"{_title(outcome)} vs {baseline} at the horizon")
     a.set_title("Cost against effect (paired mean, 95% interval)")
+    return fig
+
+
+# ----------------------------------------------------------------------------------- survival
+@_styled
+def km_curves(runs: pd.DataFrame, outcome: str = "takeoff_3x") -> Figure:
+    """Kaplan-Meier curves of one time outcome, one per arm: the share of runs in which the event
+    (take-off at a threshold, a complete chain...) has happened by each month, 1 - S(t), with
+    its pointwise 95% Greenwood (log-log) band.
+
+    Why 1 - S: it reads as "share taken off by month t" and ends at the P(by the horizon) of the
+    comparison's table. Runs where the event has not happened are censored at the common
+    horizon (`sim.experiments.compare.by_horizon`), not counted as failures. `runs`: one row
+    per run with columns arm, `<outcome>_month` and `<outcome>_event` (a sweep's runs table, or
+    `with_run_outcomes(final_rows(ts), runs)`).
+    """
+    tm, ev = f"{outcome}_month", f"{outcome}_event"
+    check_columns(runs, ["arm", tm, ev], "runs")
+    data = by_horizon(runs)
+    h = common_horizon(runs)
+    if math.isnan(h):
+        h = float(data[tm].max())
+    fig = _new_figure(5.8, 3.9)
+    a = fig.subplots()
+    for arm, g in data.groupby("arm", sort=False):
+        g = g[g[tm].notna()]
+        if g.empty:
+            continue
+        km = kaplan_meier(g[tm].to_numpy(), g[ev].to_numpy())
+        last = km.survival[-1] if km.survival.size else 1.0
+        x = np.concatenate([[0.0], km.time, [h]])
+        s = np.concatenate([[1.0], km.survival, [last]])
+        lo = np.concatenate([[1.0], km.lo, [km.lo[-1] if km.lo.size else 1.0]])
+        hi = np.concatenate([[1.0], km.hi, [km.hi[-1] if km.hi.size else 1.0]])
+        color = arm_color(str(arm))
+        k = int(g[ev].sum())
+        a.step(x, 1 - s, where="post", color=color, label=f"{arm}: {k}/{km.n} by month {h:.0f}")
+        a.fill_between(x, 1 - hi, 1 - lo, step="post", color=color, alpha=0.12, lw=0)
+    a.set_xlim(0, h)
+    a.set_ylim(-0.02, 1.02)
+    a.set_xlabel("month")
+    a.set_ylabel("share of runs reached (1 - S)")
+    a.legend(loc="upper left")
+    a.set_title(
+        f"Months to {label(outcome)}\nKaplan-Meier, 95% Greenwood band (censored at month {h:.0f})"
+    )
     return fig
 
 
