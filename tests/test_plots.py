@@ -51,6 +51,7 @@ def sweep_dir(tmp_path_factory) -> tuple:
         "root_seed": 11,
         "replicates": 3,
         "months": 12,
+        "kdensity_draws": 50,
         "arms": {
             "no_policy": {"population.tailors": 600, "population.local_workers": 120},
             "financing": {
@@ -253,15 +254,24 @@ def test_km_curves_step_through_one_minus_the_kaplan_meier_estimate():
 
 
 def test_cli_compare_on_a_sweep_writes_the_run_level_sections(sweep_dir, tmp_path, capsys):
-    root, _ts = sweep_dir
+    root, ts = sweep_dir
     runs = sim.load_results(root)[0]
     # stored per run from the full series (12 months: censored at 12, window past the horizon)
     assert (runs["horizon"] == 12).all() and runs["self_sustaining"].isna().all()
+    # each stage's K-density test at the horizon: localised 0 or 1, NaN for a stage under 2 firms
+    # (NaN with fewer than 2 garment firms, or none of another stage to draw counterfactuals from)
+    final = ts[ts["month"] == 12].set_index("run")
+    garment = runs.set_index("run")["do_localised_garment"]
+    f = final.loc[garment.index]
+    assert (garment.isna() == ((f["firms_garment"] < 2) | (f["firms_garment"] == f["firms"]))).all()
+    assert garment.dropna().isin([0.0, 1.0]).all()
+    assert runs.filter(like="do_index_").shape[1] == 6
     out = tmp_path / "cmp"
     assert main(["compare", str(root), "--out", str(out)]) == 0
     md = (out / "levers.md").read_text()
     assert "## Take-off: months to 2.5x, 3x, 3.5x month-0 employment" in md
     assert "## How much the pairing reduced variance" in md
+    assert "## Localised stages at the horizon (Duranton and Overman 2005)" in md
     for t in ("2.5x", "3x", "3.5x"):
         assert (out / f"km_takeoff_{t}.png").stat().st_size > 0
     assert "P(3x by 12)" in capsys.readouterr().out

@@ -23,11 +23,13 @@ import pandas as pd
 
 from sim import viz
 from sim.experiments.compare import (
+    LEVEL_OUTCOMES,
     OUTCOMES,
     arm_summary,
     by_horizon,
     common_horizon,
     final_rows,
+    level_outcomes,
     paired_effects,
     rank_swaps,
     run_outcome_names,
@@ -135,6 +137,7 @@ def report(
     parts += _takeoff_section(surv, summary, baseline, h)
     parts += _chain_section(surv, summary, baseline, h, times)
     parts += _sustain_section(summary, baseline)
+    parts += _localisation_section(summary, baseline)
     parts += _pairing_section(effects, baseline)
     parts += [_READING.format(h=f"{h:.0f}", baseline=baseline)]
     return "\n".join(parts) + "\n"
@@ -226,6 +229,27 @@ def _sustain_section(summary: pd.DataFrame, baseline: str) -> list[str]:
         "\n## Self-sustaining after the levers (Brenner 2001: switch the push off)\n",
         _md(table),
         note,
+    ]
+
+
+def _localisation_section(summary: pd.DataFrame, baseline: str) -> list[str]:
+    stages = [c.removeprefix("do_localised_") for c in level_outcomes(summary.columns)]
+    stages = [s for s in stages if s not in LEVEL_OUTCOMES]
+    if not stages:
+        return []
+    rows = []
+    for _, a in summary.iterrows():
+        row: dict[str, object] = {"arm": a["arm"]}
+        for s in stages:
+            row[s] = _num(a[f"do_localised_{s}"], ".2f")
+            row[f"{s} vs {baseline}"] = a[f"d_do_localised_{s}"]
+        rows.append(row)
+    return [
+        "\n## Localised stages at the horizon (Duranton and Overman 2005)\n",
+        "Share of runs in which the stage's K-density of firm-to-firm distances rises above the "
+        "upper global band of counterfactuals drawn from all firm sites at some distance "
+        "(5% of counterfactuals do; NaN: fewer than 2 firms).\n",
+        _md(pd.DataFrame(rows)),
     ]
 
 

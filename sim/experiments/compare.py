@@ -135,7 +135,16 @@ def run_outcome_names(final: pd.DataFrame) -> list[str]:
     `by_horizon`: per time outcome `<name>_event` (happened by the common horizon) and
     `<name>_month` (its month, the horizon if not), then `LEVEL_OUTCOMES`."""
     names = [f"{t}_{part}" for t in time_outcomes(final.columns) for part in ("event", "month")]
-    return names + [c for c in LEVEL_OUTCOMES if c in final.columns]
+    return names + level_outcomes(final.columns)
+
+
+def level_outcomes(columns) -> list[str]:
+    """The run-level outcomes compared as they are: `LEVEL_OUTCOMES` and each stage's
+    Duranton-Overman localisation (`do_localised_<stage>`, when the sweep computed it)."""
+    cols = list(columns)
+    return [c for c in LEVEL_OUTCOMES if c in cols] + [
+        c for c in cols if c.startswith("do_localised_")
+    ]
 
 
 def common_horizon(final: pd.DataFrame) -> float:
@@ -273,10 +282,9 @@ def _run_columns(
         row[f"median_{t}"] = s["median"]
         row[f"d_months_{t}"] = _effect_text(run_eff, arm, f"{t}_month", "+.3g")
         row[f"logrank_p_{t}"] = s["logrank_p"]
-    for col in LEVEL_OUTCOMES:
-        if col in grp.columns:
-            row[col] = grp[col].mean()  # NaN (window past the horizon) left out
-            row[f"d_{col}"] = _effect_text(run_eff, arm, col, "+.3g")
+    for col in level_outcomes(grp.columns):
+        row[col] = grp[col].mean()  # NaN (window past the horizon, a stage absent) left out
+        row[f"d_{col}"] = _effect_text(run_eff, arm, col, "+.3g")
     if {"sustain_from", "sustain_to"} <= set(grp.columns):
         known = grp[["sustain_from", "sustain_to"]].dropna()
         spans = {f"{a:.0f}-{b:.0f}" for a, b in known.itertuples(index=False)}

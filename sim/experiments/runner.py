@@ -55,6 +55,7 @@ from sim.experiments.store import (
 )
 from sim.io.files import atomic_write, atomic_write_text, git_commit, package_versions
 from sim.io.loading import scenario_to_yaml
+from sim.measures.kdensity import localisation_outcomes
 
 POOL_RETRIES = 2  # a run in flight when a local worker process dies is resubmitted this often
 
@@ -90,6 +91,9 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         result = run(task.scenario(), engine=task.engine, seed=task.seed)
         # from the full series, before keep_months thins it: exact months whatever is kept
         out["outcomes"] = result.outcomes()
+        if task.kdensity_draws:
+            done = result.duranton_overman(task.kdensity_draws)
+            out["outcomes"].update(localisation_outcomes(done))
         out["timeseries"] = _keep(result.timeseries, task.keep_months).reset_index(drop=True)
         out["status"] = "ok"
         out["error"] = ""

@@ -37,6 +37,7 @@ __all__ = [
     "distance_table",
     "duranton_overman",
     "k_density",
+    "localisation_outcomes",
     "pair_distance_counts",
     "silverman_bandwidth",
 ]
@@ -88,7 +89,7 @@ def pair_distance_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if single:
         c = c[None]
     _, W, H = c.shape
-    values, index = distance_table(W, H)
+    values, _ = distance_table(W, H)
     shape = _padded(W, H)
     f = sfft.rfft2(c, s=shape)
     auto = np.rint(sfft.irfft2(f * np.conj(f), s=shape))  # exact integers up to round-off
@@ -204,7 +205,8 @@ def duranton_overman(
     0, 1, 2 ... km up to the median distance between all pairs of sites ([DO05]_: 0-180 km, the
     median in the UK). The bandwidth is Silverman's for the industry's distances, at least half
     a cell (positions within a cell are unknown), and the same for every counterfactual. Returns
-    None with fewer than 2 plants."""
+    None with fewer than 2 plants, or when the industry holds every site (each counterfactual
+    would be the industry itself)."""
     n = industry_cells.size
     if n < 2 or all_cells.size <= n:
         return None
@@ -237,3 +239,14 @@ def duranton_overman(
         plants=int(n),
         draws=int(draws),
     )
+
+
+def localisation_outcomes(results: dict[str, DOResult | None]) -> dict[str, float]:
+    """A run's K-density tests as run-level outcomes, by stage: `do_localised_<stage>` (1 if
+    localised, 0 if not, NaN with fewer than 2 firms or no firm of another stage) and
+    `do_index_<stage>` ([DO05]_'s Gamma)."""
+    out: dict[str, float] = {}
+    for stage, r in results.items():
+        out[f"do_localised_{stage}"] = float("nan") if r is None else float(r.localised)
+        out[f"do_index_{stage}"] = float("nan") if r is None else r.localisation_index
+    return out
