@@ -71,6 +71,7 @@ def test_summary_and_files(tmp_path):
         "levers.csv",
         "effects.csv",
         "trajectories.png",
+        "agglomeration.png",
         "effects.png",
         "cost_effect.png",
     )

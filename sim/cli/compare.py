@@ -297,6 +297,13 @@ def _plots(ts: pd.DataFrame, effects: pd.DataFrame, out: Path, baseline: str) ->
     """trajectories.png and effects.png, drawn by sim.viz (one style for every figure)."""
     measures = [c for c in ("firms", "employment", "tailors_home") if c in ts.columns]
     viz.save(viz.trajectories(ts, measures), out / "trajectories", formats=("png",))
+    spatial = [
+        c
+        for c in ("eg_gamma_cluster", "eg_gamma_garment", "egk_fabric_garment", "park_share")
+        if c in ts.columns and ts[c].notna().any()
+    ]
+    if spatial:  # agglomeration on the equal blocks, as Ellison, Glaeser and Kerr compute it
+        viz.save(viz.trajectories(ts, spatial), out / "agglomeration", formats=("png",))
     if effects.empty:
         return
     viz.save(viz.forest(effects, baseline=baseline), out / "effects", formats=("png",))

@@ -57,6 +57,7 @@ BAND_DESCRIPTIONS = {"quantile": "central {p} of runs", "ci": "{p} CI of the mea
 LABELS = {
     "eg_gamma_cluster": "Ellison-Glaeser gamma, cluster (blocks)",
     "eg_gamma_garment": "Ellison-Glaeser gamma, garment (blocks)",
+    "egk_fabric_garment": "coagglomeration, fabric-garment (blocks)",
     "park_share": "park's share of cluster employment",
     "morans_i": "Moran's I",
     "hhi_zones": "HHI (zones)",
