@@ -277,6 +277,31 @@ def test_cli_compare_on_a_sweep_writes_the_run_level_sections(sweep_dir, tmp_pat
     assert "P(3x by 12)" in capsys.readouterr().out
 
 
+def test_k_density_draws_each_stage_against_its_bands():
+    from sim.measures.kdensity import duranton_overman
+
+    g = np.random.default_rng(2)
+    W, H = 20, 10
+    patch = (g.integers(3, 5, 30) * H + g.integers(3, 5, 30)).astype(np.int64)
+    spread = g.integers(0, W * H, 60).astype(np.int64)
+    sites = np.concatenate([patch, spread])
+    results = {
+        "garment": duranton_overman(patch, sites, W, H, 1.0, g, draws=100),
+        "fabric": duranton_overman(spread, sites, W, H, 1.0, g, draws=100),
+        "dyeing": None,  # under 2 firms: left out
+    }
+    fig = viz.k_density(results)
+    shown = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_title().split(":")[0] for a in shown] == ["garment", "fabric"]
+    garment = shown[0]
+    assert "localised" in garment.get_title() and "30 firms" in garment.get_title()
+    k_line = next(ln for ln in garment.lines if ln.get_label() == "garment")
+    np.testing.assert_allclose(k_line.get_ydata(), results["garment"].k)
+    assert to_rgba(k_line.get_color()) == to_rgba(viz.stage_color("garment"))
+    with pytest.raises(viz.PlotError, match="no stage"):
+        viz.k_density({"dyeing": None})
+
+
 # ----------------------------------------------------------------------------------- sensitivity
 def _index_table(kind: str) -> pd.DataFrame:
     keys = ["behaviour.a.peer", "behaviour.b.pull", "chain.base_margin"]

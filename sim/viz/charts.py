@@ -1,5 +1,6 @@
 """Charts of runs and sweeps: trajectories with bands, forest plots of paired lever effects,
-cost against effect, Kaplan-Meier curves of the months to take-off, and the sensitivity panels
+cost against effect, Kaplan-Meier curves of the months to take-off, Duranton-Overman K-densities
+with their counterfactual bands, and the sensitivity panels
 (Sobol S1/ST bars, Morris mu_star against sigma).
 
 Why a module of its own: these are the figures of numbers over months and over arms, read from
@@ -30,6 +31,7 @@ from matplotlib.transforms import offset_copy
 from sim.experiments.compare import by_horizon, common_horizon
 from sim.experiments.run import RunResult
 from sim.experiments.survival import kaplan_meier
+from sim.measures.kdensity import DOResult
 from sim.measures.outcomes import label
 from sim.viz.style import (
     INDEX_COLORS,
@@ -39,12 +41,14 @@ from sim.viz.style import (
     _styled,
     arm_color,
     check_columns,
+    stage_color,
 )
 
 __all__ = [
     "cost_effect",
     "forest",
     "index_kind",
+    "k_density",
     "km_curves",
     "morris",
     "short_names",
@@ -377,6 +381,40 @@ def km_curves(runs: pd.DataFrame, outcome: str = "takeoff_3x") -> Figure:
     a.set_title(
         f"Months to {label(outcome)}\nKaplan-Meier, 95% Greenwood band (censored at month {h:.0f})"
     )
+    return fig
+
+
+def k_density(results: dict[str, DOResult | None], stages: Sequence[str] | None = None) -> Figure:
+    """Duranton-Overman K-densities of a run's stages (`RunResult.duranton_overman()`), one
+    panel each: the stage's K(d) over distance in km against the counterfactuals' local band
+    (5th-95th percentile at each distance, shaded) and global band (dashed: only 5% of
+    counterfactuals leave it anywhere). Above the upper global band somewhere: localised.
+
+    Why a panel per stage: the bands are the stage's own (drawn with its number of firms and
+    its bandwidth), so K-densities of different stages are not compared on one axis."""
+    shown = [s for s in (stages or results) if results.get(s) is not None]
+    if not shown:
+        raise PlotError("k_density", "results", "no stage with 2 firms and a firm of another stage")
+    cols = min(3, len(shown))
+    rows = -(-len(shown) // cols)
+    fig = _new_figure(4.0 * cols, 3.0 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for a, stage in zip(axes, shown, strict=False):
+        r = results[stage]
+        assert r is not None
+        d, color = r.distances_km, stage_color(stage)
+        a.fill_between(d, r.local_lo, r.local_hi, color="0.85", lw=0, label="local 90% band")
+        a.plot(d, r.global_hi, color="0.4", ls="--", lw=1, label="global band")
+        a.plot(d, r.global_lo, color="0.4", ls="--", lw=1)
+        a.plot(d, r.k, color=color, lw=2, label=stage)
+        verdict = "localised" if r.localised else "dispersed" if r.dispersed else "neither"
+        a.set_title(f"{stage}: {r.plants} firms, {verdict}")
+        a.set_xlabel("distance (km)")
+        a.set_ylabel("K-density")
+        a.set_xlim(0, d[-1])
+    for a in axes[len(shown) :]:
+        a.set_visible(False)
+    axes[0].legend(loc="upper right")
     return fig
 
 
