@@ -11,17 +11,18 @@ import numpy as np
 from sim.core.codes import ORIGINS, STATUSES
 from sim.core.world import World
 from sim.measures import indices as metrics
-from sim.measures.monthly import Snapshot
+from sim.measures.monthly import Snapshot, linked_pairs
 
 
 def measures_row(
     snap: Snapshot, world: World, initial_employment: float, previous: list[dict] | None = None
 ) -> dict[str, float]:
     """One timeseries row, computed from the month's living firms with the functions of
-    `sim.measures.indices`, one index at a time. EG, LQ and HHI use the zones as areas and zone
-    land area as the proxy for aggregate employment (the county's other industries are not
-    modelled). The running sums of the fiscal account (`fiscal_row`) take the rows of the
-    months before (`previous`, none at month 0)."""
+    `sim.measures.indices`, one index at a time: EG per stage and for the cluster, EGK per
+    linked pair (on the equal blocks and on the zones), LQ and the park's and designed zones'
+    shares on the zones, with the county's other employment in the aggregate. The running sums
+    of the fiscal account (`fiscal_row`) take the rows of the months before (`previous`, none
+    at month 0)."""
     chain, county, gov = world.chain, world.county, world.gov
     S, Z = chain.n, county.n_zones
     row: dict[str, float] = {"month": snap.month, "firms": int(snap.stage.size)}
@@ -50,17 +51,43 @@ def measures_row(
     for i, o in enumerate(ORIGINS):
         row[f"deaths_{o}"] = int(snap.deaths[i])
 
-    eg = metrics.ellison_glaeser(snap.workers, snap.zone, county.area)
-    row["eg_gamma"], row["eg_G"], row["eg_H"] = eg.gamma, eg.G, eg.H
+    # agglomeration: on equal blocks, then on the zones; x from all employment, cluster and other
+    block = county.block_of_cell[snap.x * county.height + snap.y]
+    for suffix, area, n_areas, other in (
+        ("", block, county.n_blocks, county.other_emp_block),
+        ("_zones", snap.zone, Z, county.other_emp_zone),
+    ):
+        cluster = np.bincount(area, weights=snap.workers, minlength=n_areas)
+        total = cluster + other
+        row[f"eg_gamma_cluster{suffix}"] = metrics.ellison_glaeser(snap.workers, area, total).gamma
+        by_stage = []
+        for i, s in enumerate(chain.stages):
+            mine = snap.stage == i
+            row[f"eg_gamma_{s}{suffix}"] = metrics.ellison_glaeser(
+                snap.workers[mine], area[mine], total
+            ).gamma
+            by_stage.append(np.bincount(area[mine], weights=snap.workers[mine], minlength=n_areas))
+        for a, b in linked_pairs(chain):
+            row[f"egk_{a}_{b}{suffix}"] = metrics.coagglomeration(
+                by_stage[chain.stages.index(a)], by_stage[chain.stages.index(b)], total
+            )
     emp_zone = np.bincount(snap.zone, weights=snap.workers, minlength=Z)
     row["hhi_zones"] = metrics.herfindahl(emp_zone)
     density = np.zeros((county.width, county.height))
     np.add.at(density, (snap.x, snap.y), 1.0)
     row["morans_i"] = metrics.morans_i(density, "rook")
-    lq = metrics.location_quotient(emp_zone, county.area)
-    for i, (z, k) in enumerate(zip(county.zone_names, county.zone_kinds, strict=True)):
-        if k != "other":
+    lq = metrics.location_quotient(emp_zone, emp_zone + county.other_emp_zone)
+    for i, z in enumerate(county.zone_names):
+        if county.park[i]:
             row[f"lq_{z}"] = float(lq[i])
+    E = emp_zone.sum()
+    row["park_share"] = float(emp_zone[county.park].sum() / E) if E > 0 else float("nan")
+    for i, z in enumerate(county.zone_names):
+        if county.has_design[i]:
+            mine = (snap.zone == i) & county.designated[i][snap.stage]
+            row[f"spec_{z}"] = (
+                float(snap.workers[mine].sum() / emp_zone[i]) if emp_zone[i] > 0 else float("nan")
+            )
 
     present = np.bincount(snap.stage, weights=(snap.workers > 0), minlength=S) > 0
     row["chain_completeness"] = metrics.chain_completeness(present, chain.links)

@@ -163,7 +163,7 @@ def test_month_totals_give_morans_i(firms):
     ones = np.ones(firms, dtype=np.int32)
     tot = kernels.month_totals(
         np.arange(firms, dtype=np.int64), zeros16, zeros16, cell, ones, ones, np.ones(firms),
-        np.zeros(firms), 1, 1, W, H,
+        np.zeros(firms), np.zeros(W * H, dtype=np.int64), 1, 1, 1, W, H,
     )  # fmt: skip
     den, half, constant = tot.moran_parts
     grid = np.bincount(cell, minlength=W * H).reshape(W, H).astype(float)

@@ -338,7 +338,8 @@ PLOTS = [
         post_process=_labelled("Chain completeness (share of chain links local)", "share"),
     ),
     make_plot_component(
-        "eg_gamma", post_process=_labelled("Ellison-Glaeser gamma (agglomeration)", "gamma")
+        "eg_gamma_cluster",
+        post_process=_labelled("Ellison-Glaeser gamma of the cluster (blocks)", "gamma"),
     ),
 ]
 

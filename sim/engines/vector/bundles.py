@@ -193,14 +193,15 @@ class MonthTotals(NamedTuple):
     """The month's aggregates of the living firms (`kernels.month_totals`)."""
 
     cross: np.ndarray  # int64, firms by (stage, zone), flat
-    emp_zone: np.ndarray  # employment by zone
+    emp_stage_zone: np.ndarray  # employment by (stage, zone), flat
+    emp_stage_block: np.ndarray  # employment by (stage, block), flat
+    workers_sq_stage: np.ndarray  # by stage, the sum of squared firm employment
     present: np.ndarray  # bool by stage: a firm with workers
     out_stage: np.ndarray  # output by stage
     employment: float
     tailor_workers: float
     output: float
     profit: float
-    workers_sq: float  # the sum of squared firm employment
     moran_parts: np.ndarray  # Moran's I of firms per cell: (den, half, constant)
 
 

@@ -137,25 +137,33 @@ def lay_off(firm, cut, tailors, locals_, u, employer, firm_tailors, first, nxt, 
 
 
 @jit()
-def month_totals(alive, stage, zone, cell, tailors, locals_, output, profit, S, Z, width, height):
+def month_totals(
+    alive, stage, zone, cell, tailors, locals_, output, profit, block_of_cell, S, Z, B, width,
+    height,
+):  # fmt: skip
     """The month's aggregates of the living firms `alive` for `sim.measures.monthly.MonthLog`, in
-    one pass, as a `MonthTotals`: firms by (stage, zone), employment by zone, stages present
-    (with workers), output by stage, the totals (employment, tailor workers, output, profit, sum
-    of squared firm employment), and the parts of Moran's I of firms per cell with rook
-    contiguity (`metrics.morans_i`): the sum of squared deviations from the mean, the sum over
-    neighbouring pairs of the products of deviations, and 1 if every cell holds as many."""
+    one pass, as a `MonthTotals`: firms by (stage, zone), employment by (stage, zone) and by
+    (stage, block), stages present (with workers), output by stage, the sum of squared firm
+    employment by stage, the totals (employment, tailor workers, output, profit), and the parts of
+    Moran's I of firms per cell with rook contiguity (`metrics.morans_i`): the sum of squared
+    deviations from the mean, the sum over neighbouring pairs of the products of deviations, and
+    1 if every cell holds as many."""
     cross = np.zeros(S * Z, dtype=np.int64)
-    emp_zone = np.zeros(Z)
+    emp_stage_zone = np.zeros(S * Z)
+    emp_stage_block = np.zeros(S * B)
+    workers_sq_stage = np.zeros(S)
     present = np.zeros(S, dtype=np.bool_)
     out_stage = np.zeros(S)
-    totals = np.zeros(5)
+    totals = np.zeros(4)
     n_cells = width * height
     density = np.zeros(n_cells)
     for f in alive:
         s, z = np.int64(stage[f]), np.int64(zone[f])
         w = np.float64(tailors[f] + locals_[f])
         cross[s * Z + z] += 1
-        emp_zone[z] += w
+        emp_stage_zone[s * Z + z] += w
+        emp_stage_block[s * B + block_of_cell[cell[f]]] += w
+        workers_sq_stage[s] += w * w
         if w > 0:
             present[s] = True
         out_stage[s] += output[f]
@@ -163,7 +171,6 @@ def month_totals(alive, stage, zone, cell, tailors, locals_, output, profit, S, 
         totals[1] += tailors[f]
         totals[2] += output[f]
         totals[3] += profit[f]
-        totals[4] += w * w
         density[cell[f]] += 1.0
     mean = alive.size / n_cells
     lo, hi = np.inf, -np.inf
@@ -180,8 +187,8 @@ def month_totals(alive, stage, zone, cell, tailors, locals_, output, profit, S, 
                 half += z * (density[(x + 1) * height + y] - mean)
     moran_parts = np.array([den, half, 1.0 if lo == hi else 0.0])
     return MonthTotals(
-        cross, emp_zone, present, out_stage, totals[0], totals[1], totals[2], totals[3],
-        totals[4], moran_parts,
+        cross, emp_stage_zone, emp_stage_block, workers_sq_stage, present, out_stage, totals[0],
+        totals[1], totals[2], totals[3], moran_parts,
     )  # fmt: skip
 
 

@@ -149,6 +149,7 @@ class VectorModel:
         S, W, H = self.chain.n, county.width, county.height
         self._N = N = W * H
         self._zone_flat = county.zone_of_cell.ravel().astype(np.int64)
+        self._block_of_cell = county.block_of_cell.astype(np.int64)
         self._zone_order = np.concatenate(county.cells_of_zone).astype(np.int64)
         sizes = np.array([c.size for c in county.cells_of_zone], dtype=np.int64)
         self._zone_end = np.cumsum(sizes)
@@ -532,10 +533,10 @@ class VectorModel:
         """The month's aggregates for the measures (`MonthLog`); the columns come later."""
         c = self.firms.cols
         a = self._alive()
-        S, Z = self.chain.n, self.county.n_zones
+        S, Z, B = self.chain.n, self.county.n_zones, self.county.n_blocks
         tot = kernels.month_totals(
             a, c["stage"], c["zone"], c["cell"], c["tailors"], c["locals"], c["output"],
-            c["profit"], S, Z, self.county.width, self.county.height,
+            c["profit"], self._block_of_cell, S, Z, B, self.county.width, self.county.height,
         )  # fmt: skip
         self.log.record(
             month=self.month,
@@ -544,8 +545,9 @@ class VectorModel:
             tailor_workers=int(tot.tailor_workers),
             output=tot.output,
             profit=tot.profit,
-            workers_sq=tot.workers_sq,
-            emp_zone=tot.emp_zone,
+            workers_sq_stage=tot.workers_sq_stage,
+            emp_stage_zone=tot.emp_stage_zone,
+            emp_stage_block=tot.emp_stage_block,
             present=tot.present,
             out_stage=tot.out_stage,
             moran_parts=tot.moran_parts,
