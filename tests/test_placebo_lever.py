@@ -2,11 +2,12 @@
 
 Issue 10 asks that adding a lever take one class and its schema section. This module defines both
 here, outside `sim`: `PlaceboSpec` (a window, a budget and a monthly outlay) and `Placebo`, which
-spends its outlay each month it acts and changes nothing else (it is not salient: tailors and
-investors do not count it as an active lever). Both engines must then give the same run as without
+spends its outlay each month it acts and changes nothing else (it is not publicised: tailors
+and investors do not count it as an active lever). Both engines must then give the same run as without
 it, bit for bit, except its own cost and the totals that add it, and its cost must follow the
-budget rule (`Lever.grant`) worked by hand. A salient placebo, which tailors and investors do see,
-must change the run: the check that the lever reaches the model at all.
+budget rule (`Lever.grant`) worked by hand. A publicised placebo, which tailors and investors do
+see when the publicity option is on, must change the run: the check that the lever reaches the
+model at all.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Placebo(Lever):
 
     name = "placebo"
     spec_type = PlaceboSpec
-    salient = False
+    publicised = False
     spec: PlaceboSpec
 
     def start_month(self, world, month: int) -> None:
@@ -47,10 +48,10 @@ class Placebo(Lever):
             self.grant(self.spec.monthly_outlay, month)
 
 
-class SalientPlacebo(Placebo):
+class PublicisedPlacebo(Placebo):
     """The same outlay, but tailors and investors count it as an active lever."""
 
-    salient = True
+    publicised = True
 
 
 class LeversWithPlacebo(LeversSpec):
@@ -116,11 +117,12 @@ def test_a_disabled_placebo_costs_nothing(placebo_lever) -> None:
     assert (ts["cost_placebo"] == 0).all()
 
 
-def test_a_salient_placebo_changes_the_run(placebo_lever) -> None:
-    """The same spending, counted as an active lever by tailors and investors: the run must
-    differ (returns respond to the number of active levers), so the lever reaches the model."""
-    register_lever(SalientPlacebo)  # replaces Placebo under the same name for this test
-    base = small("baseline", **{"run.months": 24})
+def test_a_publicised_placebo_changes_the_run(placebo_lever) -> None:
+    """The same spending, counted as an active lever by tailors and investors with the publicity
+    option on: the run must differ (returns respond to the number of active publicised levers),
+    so the lever reaches the model."""
+    register_lever(PublicisedPlacebo)  # replaces Placebo under the same name for this test
+    base = small("baseline", **{"run.months": 24, "behaviour.return_migration.publicity": 0.5})
     ts0, _ = run(base, "vector")
     ts1, _ = run(with_placebo(base), "vector")
     assert not ts1["returns"].equals(ts0["returns"])

@@ -298,7 +298,7 @@ class Probe:
             self.m.world.home_income(),
             self.spec.wages.coastal,
             share[b.village[away]],
-            self.m.gov.active_count(self.m.month),
+            self.m.gov.publicised_count(self.m.month),
             b.attachment[away],
             rm,
         )
@@ -347,8 +347,8 @@ class Probe:
             inv.base_rate,
             inv.pull,
             self.before_firms.id.size,
-            m.gov.active_count(m.month),
-            inv.policy,
+            m.gov.publicised_count(m.month),
+            inv.publicity,
             self.spec.agglomeration_unit,
         )
         n = int(self.arrivals)

@@ -58,7 +58,7 @@ RETURN = ReturnMigrationSpec(
     intercept=-1.0,
     income_gap=4.0,
     peer=3.0,
-    policy=0.5,
+    publicity=0.5,
     leave_hazard=0.15,
     leave_after_months=3,
 )
@@ -77,8 +77,9 @@ def test_expected_home_income():
 
 
 def test_return_probability():
-    """7.1: v = intercept + income_gap x (Y_home - w_coast) / w_coast + peer x h + policy x L + a;
-    P_return = max_hazard x logistic(v)."""
+    """7.1: v = intercept + income_gap x (Y_home - w_coast) / w_coast + peer x h
+    + publicity x L + a; P_return = max_hazard x logistic(v) (publicity on, at 0.5: an option,
+    0 by default)."""
     # Y_home 3000, w_coast 6000: gap = -0.5; v = -1 + 4(-0.5) + 3(0.5) + 0.5(2) + 0.5
     #   = -1 - 2 + 1.5 + 1 + 0.5 = 0 -> P = 0.1 x 0.5 = 0.05
     assert rules.return_probability(3000.0, 6000.0, 0.5, 2, 0.5, RETURN) == approx(0.05)
@@ -157,7 +158,8 @@ def test_entrant_capital():
 
 # ----------------------------------------------------------------------- 7.3 Outside investment
 def test_investor_arrival_rate():
-    """7.3: lambda = (base_rate + pull x ln(1 + N / u)) x (1 + policy x L)."""
+    """7.3: lambda = (base_rate + pull x ln(1 + N / u)) x (1 + publicity x L) (publicity on, at
+    0.2: an option, 0 by default)."""
     # N 40, u 2: ln 21 = 3.044522437723423; (0.2 + 0.3 x 3.044522437723423) x (1 + 0.2 x 2)
     #   = 1.113356731317027 x 1.4 = 1.5586994238438376
     assert rules.investor_arrival_rate(0.2, 0.3, 40, 2, 0.2, 2.0) == approx(1.5586994238438376)
@@ -198,7 +200,7 @@ def test_investor_stage_weights():
 
 
 # ----------------------------------------------------------------------- 7.4 Location choice
-NO_UTILITY = {"linkage_weight": 0.0, "advantage": 0.0, "rent": 0.0, "plant": 0.0, "policy": 0.0}
+NO_UTILITY = {"linkage_weight": 0.0, "advantage": 0.0, "rent": 0.0, "plant": 0.0, "publicity": 0.0}
 
 
 def _zone_weights(p, area, same, linked=None, adv=None, rent=None, plant=None, pol=None, u=1.0):
@@ -238,7 +240,8 @@ def test_zone_weights_urn():
 
 def test_zone_weights_all_terms():
     """7.4: W_z = area^a x M^theta x exp(adv x adv_z - rent x r_z / max r + plant x P_z
-    + policy x Pol_z), M_z = pseudo + (S_z + linkage_weight x K_z) / u."""
+    + publicity x Pub_z), M_z = pseudo + (S_z + linkage_weight x K_z) / u (publicity on, at 0.5:
+    an option, 0 by default)."""
     p = LocationSpec(
         area_exponent=0.5,
         pseudo_count=1.0,
@@ -247,7 +250,7 @@ def test_zone_weights_all_terms():
         advantage=1.0,
         rent=1.0,
         plant=1.0,
-        policy=0.5,
+        publicity=0.5,
     )
     got = _zone_weights(
         p,

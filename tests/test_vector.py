@@ -117,9 +117,14 @@ def test_table_growth_keeps_every_column():
 
 
 def test_firm_arrays_grow_without_losing_firms():
-    """The engine's firm table grows while firms enter (combined, 48 months, from 64 slots): at
-    every growth each column of every firm already in the table is the same after as before."""
-    m = VectorModel(small("combined"), seed=4)
+    """The engine's firm table grows while firms enter (combined, 120 months, from 64 slots): at
+    every growth each column of every firm already in the table is the same after as before.
+    Outside investors arrive at a base rate of 2 a month, not 0.2, so that enough firms enter to
+    outgrow the first 64 slots (at the default rate and 48 months, combined used only 22-30
+    slots once the publicity option was off by default; with these settings 108-152 on seeds
+    4-7)."""
+    busy = {"run.months": 120, "behaviour.outside_investment.base_rate": 2.0}
+    m = VectorModel(small("combined", **busy), seed=4)
     table, reserve = m.firms, m.firms.reserve
     start_capacity, growths = table.capacity, []
 
@@ -135,7 +140,7 @@ def test_firm_arrays_grow_without_losing_firms():
         return first
 
     table.reserve = checked_reserve
-    for _ in range(48):
+    for _ in range(120):
         m.step()
     assert growths and start_capacity == growths[0][1] < table.capacity  # the table did grow
     assert table.n > start_capacity and table.alive.sum() > 0

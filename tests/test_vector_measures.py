@@ -251,7 +251,7 @@ def test_batched_location_choice_has_the_world_probabilities(plant_only, scale):
     assert m.spec.behaviour.agglomeration_unit == scale
     for _ in range(24):
         m.step()
-    m._set_zone_policy(m.gov.zone_policy(m.month))  # as World.zone_weights sees it now
+    m._set_zone_publicity(m.gov.zone_publicity(m.month))  # as World.zone_weights sees it now
     world, county = m.world, m.county
     need = float(world.plant_need(m.spec.behaviour.entrepreneurship.startup_workers))
     stages = np.array([0, 3])

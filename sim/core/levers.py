@@ -11,9 +11,9 @@ engines and the world call for every lever alike, so an engine never names a lev
 - `support_row`: the row of `firm_support` (the support a firm asks of each lever, compiled
   for the vector engine with the rules) whose requests it pays, pro rata within its budget;
 - `covers_exit_debt` and `pay_exit_debt`: a share of the debt firms leave behind at exit;
-- `salient`: whether tailors and investors see it as an active lever (publicity, one point of
-  policy salience each; `sim.core.rules.return_probability`, `investor_arrival_rate`,
-  `zone_weights`).
+- `publicised`: whether tailors and investors count it among the active levers they hear of
+  (publicity: `sim.core.rules.return_probability`, `investor_arrival_rate`, `zone_weights`,
+  each with its weight `publicity`, 0 by default; docs/model.md 7.11).
 
 Adding a lever means one subclass here (or anywhere: `register_lever`) and its schema section;
 tests/test_placebo_lever.py defines a placebo outside the core and runs it on both engines.
@@ -55,7 +55,7 @@ class Lever:
     spec_type: ClassVar[type[LeverWindow]] = LeverWindow
     support_row: ClassVar[int | None] = None  # its row of `firm_support`'s requests, if any
     covers_exit_debt: ClassVar[bool] = False
-    salient: ClassVar[bool] = True
+    publicised: ClassVar[bool] = True  # counted by the publicity terms (weights 0 by default)
     # fields that are sizes of the county, multiplied when a scenario is scaled (sim.core.scaling)
     scaled_fields: ClassVar[tuple[str, ...]] = ("budget",)
 

@@ -25,7 +25,7 @@ class Environment:
     """What agents see of the whole in a month."""
 
     home_income: float = 0.0
-    active_levers: int = 0
+    publicised_levers: int = 0  # active publicised levers (Government.publicised_count)
     founder_stage_weights: np.ndarray = field(default_factory=lambda: np.ones(1))
     owner_income: np.ndarray = field(default_factory=lambda: np.zeros(1))
     plant_available: bool = False
@@ -211,7 +211,7 @@ class World:
             self.county.advantage,
             self.county.base_rent,
             zone_plant,
-            self.gov.zone_policy(month),
+            self.gov.zone_publicity(month),
             loc,
             self.spec.behaviour.agglomeration_unit,
         )
@@ -233,15 +233,17 @@ class World:
         return cells, w
 
     # ------------------------------------------------------------------ outside investment
-    def investor_arrivals(self, n_firms: int, active_levers: int, rng: np.random.Generator) -> int:
+    def investor_arrivals(
+        self, n_firms: int, publicised_levers: int, rng: np.random.Generator
+    ) -> int:
         """How many outside investors look at the county this month."""
         inv = self.spec.behaviour.outside_investment
         rate = rules.investor_arrival_rate(
             inv.base_rate,
             inv.pull,
             n_firms,
-            active_levers,
-            inv.policy,
+            publicised_levers,
+            inv.publicity,
             self.spec.behaviour.agglomeration_unit,
         )
         if inv.arrivals == "fixed":

@@ -55,7 +55,7 @@ class Tailor(Agent):
                 m.env.home_income,
                 spec.wages.coastal,
                 m.peer_share(self.village),
-                m.env.active_levers,
+                m.env.publicised_levers,
                 self.attachment,
                 spec.return_migration,
             )

@@ -254,7 +254,7 @@ class ClusterModel(Model):
 
     def _phase_levers(self) -> None:
         self.world.start_month(self.month)
-        self.env.active_levers = self.gov.active_count(self.month)
+        self.env.publicised_levers = self.gov.publicised_count(self.month)
 
     def _phase_migration(self) -> None:
         self.env.home_income = self.world.home_income()
@@ -307,7 +307,7 @@ class ClusterModel(Model):
         inv = self.spec.behaviour.outside_investment
         ent = self.spec.behaviour.entrepreneurship
         g = self.streams.investment
-        n = self.world.investor_arrivals(len(self.firms), self.env.active_levers, g)
+        n = self.world.investor_arrivals(len(self.firms), self.env.publicised_levers, g)
         weights = self.world.investor_stage_weights()
         available = self.status_counts[UNEMPLOYED_HOME] + self.local_pool
         for _ in range(n):

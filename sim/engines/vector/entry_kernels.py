@@ -249,7 +249,7 @@ def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, locati
         x.zone_order, x.zone_start, x.zone_end,
     )  # fmt: skip
     zone_w = rules.zone_weights(
-        x.area, same, linked, x.advantage, x.base_rent, zone_plant, x.policy, loc, unit
+        x.area, same, linked, x.advantage, x.base_rent, zone_plant, x.publicity, loc, unit
     )
     return draw_cells(
         group, u_zone, u_cell, zone_w, zone_plant, plant_only, group_stage, group_need,

@@ -182,7 +182,7 @@ class VectorModel:
         )
         self._box_flat = self._boxes[: S * N]
         self._box_z = self._boxes[S * N : 2 * S * N]  # the same sums with the cells in zone order
-        self._set_zone_policy(self.gov.zone_policy(0))
+        self._set_zone_publicity(self.gov.zone_publicity(0))
         # the world reads and writes the engine's sums: `World` recomputes `box` in place, never
         # rebinds it (tests/test_vector_measures.py checks that the view stays one)
         world.adopt_box(self._box_flat.reshape(S, W, H))
@@ -350,9 +350,9 @@ class VectorModel:
 
     def _phase_levers(self) -> None:
         self.world.start_month(self.month)
-        self.env.active_levers = self.gov.active_count(self.month)
+        self.env.publicised_levers = self.gov.publicised_count(self.month)
         # no lever changes state between here and the end of location choice (investment)
-        self._set_zone_policy(self.gov.zone_policy(self.month))
+        self._set_zone_publicity(self.gov.zone_publicity(self.month))
 
     def _phase_migration(self) -> None:
         """Return migration on the peer shares at the start of the month.
@@ -367,7 +367,7 @@ class VectorModel:
         u_back, u_leave = g.random(cand.size), g.random(self._jobless.size)
         self._jobless, self.returns, self.departures = kernels.migrate(
             cand, u_back, self._jobless, u_leave, self.world.home_income(),
-            self.spec.behaviour.wages.coastal, self.env.active_levers, self._b_rec,
+            self.spec.behaviour.wages.coastal, self.env.publicised_levers, self._b_rec,
             self._tailors, self.month % _WRAP,
         )  # fmt: skip
 
@@ -411,17 +411,17 @@ class VectorModel:
         policy."""
         return self._loc
 
-    def _set_zone_policy(self, policy: np.ndarray) -> None:
-        """The month's zone policy (`Government.zone_policy`), and with it the `Location` the
-        month's entrants read (its other fields are arrays the engine updates in place)."""
-        self._zone_policy = policy
+    def _set_zone_publicity(self, publicity: np.ndarray) -> None:
+        """The month's zone publicity (`Government.zone_publicity`), and with it the `Location`
+        the month's entrants read (its other fields are arrays the engine updates in place)."""
+        self._zone_publicity = publicity
         county, loc = self.county, self.spec.behaviour.location
         self._loc = plain(
             Location(
                 area=county.area,
                 advantage=county.advantage,
                 base_rent=county.base_rent,
-                policy=self._zone_policy,
+                publicity=self._zone_publicity,
                 linked=self.chain.linked,
                 count_all_stages=bool(loc.count_all_stages),
                 zone_counts=self.world.zone_counts,
@@ -440,7 +440,7 @@ class VectorModel:
         inv = self.spec.behaviour.outside_investment
         g = self.streams.investment
         world = self.world
-        n = world.investor_arrivals(self._alive().size, self.env.active_levers, g)
+        n = world.investor_arrivals(self._alive().size, self.env.publicised_levers, g)
         if n == 0:
             return
         u, shock, u_loc = g.random(3 * n), g.standard_normal(n), self.streams.location.random(2 * n)
