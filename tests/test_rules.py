@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from sim.core import rules
-from sim.core.levers import BurdenReduction, Financing, PlantSupply, firm_support
+from sim.core.levers import BurdenReduction, Financing, Placebo, PlantSupply, firm_support
 from sim.core.scenario import (
     BehaviourSpec,
     BurdenLever,
@@ -29,6 +29,7 @@ from sim.core.scenario import (
     LeverWindow,
     LocationSpec,
     OutsideInvestmentSpec,
+    PlaceboLever,
     PlantLever,
     ProductionSpec,
     ReturnMigrationSpec,
@@ -755,3 +756,29 @@ def test_plant_supply_builds_by_area():
     world = _county_world(plant_supply={**spec, "construction_cost_per_m2": 0.0})
     PlantSupply(world.spec.levers.plant_supply, world.county).start_month(world, 0)
     assert _plant_by_zone(world) == approx([0.0, 0.0, 0.0])
+
+
+def test_placebo_spends_evenly_and_acts_on_nothing():
+    """7.9: the placebo spends budget / (end - max(start, 1) + 1) in each month of its window a
+    run steps through (month 0 is the initial state), is not publicised, and does not move the
+    take-off window (`Scenario.last_lever_end`)."""
+    world = _county_world()
+    lever = Placebo(PlaceboLever(enabled=True, start=2, end=5, budget=1200.0), world.county)
+    # window 2-5: 1200 / 4 = 300 a month in months 2, 3, 4, 5; spent 0, 0, 300, ..., 1200
+    spent = []
+    for month in range(8):
+        lever.start_month(world, month)
+        spent.append(lever.spent)
+    assert spent == approx([0.0, 0.0, 300.0, 600.0, 900.0, 1200.0, 1200.0, 1200.0])
+    assert lever.exhausted
+    # window 0-3: month 0 never runs, so 1200 / 3 = 400 in months 1, 2, 3
+    gov = _county_world(placebo={"enabled": True, "start": 0, "end": 3, "budget": 1200.0}).gov
+    assert gov["placebo"].monthly_outlay() == 400.0
+    # active in month 1, and the only lever enabled, yet no publicity counts it
+    assert gov["placebo"].active(1)
+    assert gov.publicised_count(1) == 0 and list(gov.zone_publicity(1)) == [0.0, 0.0, 0.0]
+    # the take-off window: a placebo alone leaves it open from the start (-1, as with no lever);
+    # a burden lever to month 7 moves it
+    assert _county_world(placebo={"enabled": True, "end": 60}).spec.last_lever_end() == -1
+    both = {"placebo": {"enabled": True, "end": 60}, "burden": {"enabled": True, "end": 7}}
+    assert _county_world(**both).spec.last_lever_end() == 7

@@ -7,7 +7,7 @@ them all with the reasoning. Money is in yuan, time in months, space in grid cel
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -281,6 +281,10 @@ class BehaviourSpec(Strict):
 class LeverWindow(Strict):
     """A lever's delivery window and budget (the government stops it when the budget is spent)."""
 
+    # whether the lever acts on tailors or firms: the take-off window opens after the last lever
+    # that acts (`Scenario.last_lever_end`), so a lever that only spends (the placebo) leaves it
+    # where it is
+    acts: ClassVar[bool] = True
     enabled: bool = False
     start: Month = 0
     end: Month = 60
@@ -322,10 +326,20 @@ class PlantLever(LeverWindow):
     rent_discount_months: Count = 24  # for this many months after moving in
 
 
+class PlaceboLever(LeverWindow):
+    """A control arm's lever: it spends its budget evenly over its window, as a transfer that
+    reaches no agent, and changes nothing else (not publicised either). With the budget and
+    window of the other arms it isolates what spending alone does: nothing, so a placebo arm
+    must reproduce no_policy exactly (tests/test_placebo_lever.py)."""
+
+    acts: ClassVar[bool] = False
+
+
 class LeversSpec(Strict):
     financing: FinancingLever = Field(default_factory=FinancingLever)
     burden: BurdenLever = Field(default_factory=BurdenLever)
     plant_supply: PlantLever = Field(default_factory=PlantLever)
+    placebo: PlaceboLever = Field(default_factory=PlaceboLever)
 
 
 class TakeoffSpec(Strict):
@@ -425,10 +439,11 @@ class Scenario(Strict):
         return tuple(type(self.levers).model_fields)
 
     def last_lever_end(self) -> int:
-        """The last month any enabled lever is active (-1 if none is enabled)."""
+        """The last month any enabled lever that acts on the model is active (-1 if none is
+        enabled; a lever that only spends, the placebo, does not count)."""
         ends = [
-            getattr(self.levers, n).end
-            for n in self.lever_names()
-            if getattr(self.levers, n).enabled
+            lever.end
+            for lever in (getattr(self.levers, n) for n in self.lever_names())
+            if lever.enabled and lever.acts
         ]
         return max(ends, default=-1)
