@@ -58,7 +58,11 @@ EXPECTED = {
     # bring extra young-firm deaths, and what is left at the horizon is small against the noise
     "burden": ("margin_in_window", "births"),
     "plants": ("births_returnee", "park_share"),
-    "combined": ("employment", "firms", "births_returnee"),
+    # the package on the same fund as each lever alone, a third per lever (scenarios/combined.yaml).
+    # Its effect on employment at month 60 is not asserted: +617 jobs (p < 1e-6) with each lever's
+    # whole budget (three times the money) and the publicity option on; +118 (95% CI -74 to +311,
+    # p = 0.12) on equal money, at this size no more detectable than any single lever's
+    "combined": ("firms", "births_returnee"),
 }
 
 
