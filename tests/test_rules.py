@@ -127,9 +127,25 @@ def test_founder_credit():
     assert got == approx([75_000.0, 100_000.0])
 
 
+def test_plant_slots():
+    """7.2 step 2: a zone houses sum_c floor(F_c / need) start-ups, F_c the free plant of its
+    cells; a founder there finds plant when that is at least 1; none for a need of 0."""
+    # need 375 (25 m2 x 10 workers x 1.5): cells with 1000, 374, 375, 0 and 750.5 m2 free
+    #   -> floor(2.67) + floor(0.997) + 1 + 0 + floor(2.001) = 2 + 0 + 1 + 0 + 2 = 5
+    assert rules.plant_slots(np.array([1000.0, 374.0, 375.0, 0.0, 750.5]), 375.0) == 5
+    # 374 m2 in every cell of a zone is no plant for a start-up, however many cells: 0
+    assert rules.plant_slots(np.full(100, 374.0), 375.0) == 0
+    # competition: a zone with one cell of 1000 m2 houses two founders; after both took
+    #   their 375, 250 m2 are left: floor(250 / 375) = 0, the third finds none
+    assert rules.plant_slots(np.array([1000.0 - 2 * 375.0]), 375.0) == 0
+    assert rules.plant_slots(np.array([1000.0 - 375.0]), 375.0) == 1
+    assert rules.plant_slots(np.array([]), 375.0) == 0  # a zone without cells
+    assert rules.plant_slots(np.array([500.0]), 0.0) == 0  # a need of 0 is not plant
+
+
 def test_founding_probability():
     """7.2 step 3: P = max_hazard x logistic(intercept + profit x (pi - w_home) / w_home) / (1 + d),
-    d = 0 with a plant, premises_delay_months without."""
+    d = 0 with plant in the founder's zone (a slot left), premises_delay_months without."""
     # pi 5000, w_home 3000: gain 2/3, v = -2 + 3 x 2/3 = 0 -> 0.02 x 0.5 = 0.01 with plant,
     # 0.01 / (1 + 6) = 0.0014285714285714286 without
     got = rules.founding_probability(5000.0, 3000.0, np.array([True, False]), ENTRE)

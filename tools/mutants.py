@@ -75,6 +75,8 @@ MUTATIONS: tuple[Mutation, ...] = (
       "float(min(1.0, vacancies / max(1.0, seekers)))",
       "float(vacancies / max(1.0, seekers))"),
     # 2. entrepreneurship
+    M("plant slots: a part of a start-up's need counts (ceil)", RULES, "plant_slots",
+      "np.floor(np.asarray(free_m2", "np.ceil(np.asarray(free_m2"),
     M("startup cost: premises cost dropped", RULES, "startup_cost",
       "0.0, p.premises_cost)", "0.0, 0.0)"),
     M("startup cost: machines dropped", RULES, "startup_cost",
@@ -216,6 +218,8 @@ ENGINE_MUTATIONS: tuple[Mutation, ...] = (
     M("mesa: founding hazard x1.1", MESA_AGENTS, "Tailor.consider_founding",
       "if m.streams.founding.random() >= p:", "if m.streams.founding.random() >= 1.1 * p:",
       MESA_RATES),
+    M("mesa: founders see plant whatever their zone", MESA_AGENTS, "Tailor.consider_founding",
+      'm.founder_view("slots", zone) >= 1,', "True,", MESA_RATES),
     M("mesa: founding hazard x1.5 (issue table)", MESA_AGENTS, "Tailor.consider_founding",
       "if m.streams.founding.random() >= p:", "if m.streams.founding.random() >= 1.5 * p:",
       MESA_RATES),

@@ -81,6 +81,21 @@ def job_probability(vacancies: float, seekers: float) -> float:
 
 
 # ------------------------------------------------------------------------ 2. entrepreneurship
+def plant_slots(free_m2: NDArray[np.float64], need: float) -> int:
+    """How many start-ups the free standard plant of a zone can still house: a start-up needs
+    `need` m2 in one cell, so a cell with F m2 free houses floor(F / need) of them, summed over
+    the zone's cells (`free_m2`); none for a need of 0.
+
+    A founder finds plant where it would set up when its zone has a slot left (at least one
+    cell with `need` m2 free): no premises delay (`founding_probability`) and no premises cost
+    (`startup_cost`). Each founder who settles on plant takes a slot, so the founders of a
+    month compete for the free plant of their zone, and plant in one zone does nothing for a
+    founder in another."""
+    if need <= 0:
+        return 0
+    return int(np.floor(np.asarray(free_m2, dtype=np.float64) / need).sum())
+
+
 def startup_cost(has_plant: ArrayLike, p: EntrepreneurshipSpec) -> Float:
     """Cost of founding: fixed cost, machines for the first workers, premises if no plant."""
     base = p.startup_fixed_cost + p.capital_per_worker * p.startup_workers
@@ -98,6 +113,7 @@ def founding_probability(
     """Monthly probability that a skilled tailor at home founds a firm (before finance).
 
     Logistic in the relative gain of owning a firm over the home wage. Without a standard plant
+    in the zone where the founder would set up (`has_plant`: a slot left there, `plant_slots`)
     the founder must first find premises, which takes `premises_delay_months` on average, so the
     monthly hazard is divided by (1 + delay).
     """

@@ -315,17 +315,16 @@ class VectorModel:
         stages: np.ndarray,
         need_idx: np.ndarray | int,
         needs: np.ndarray,
-        plant_only: bool,
         g: np.random.Generator,
     ) -> np.ndarray:
-        """Location submodel for a batch of entrants (`entry_kernels.locate`, which the entry
-        kernels call): zone, then cell, all on the counts at the start of the batch. Entrant i
-        has stage `stages[i]` and plant need `needs[need_idx[i]]`."""
+        """Location submodel for a batch of entrants (`entry_kernels.locate`, which the
+        investment kernel calls): zone, then cell, all on the counts at the start of the batch.
+        Entrant i has stage `stages[i]` and plant need `needs[need_idx[i]]`."""
         k = stages.size
         u_zone, u_cell = g.random(k), g.random(k)
         return entry_kernels.locate(
             np.asarray(stages, dtype=np.int64), np.zeros(k, dtype=np.int64) + need_idx,
-            np.asarray(needs, dtype=float), plant_only, u_zone, u_cell,
+            np.asarray(needs, dtype=float), u_zone, u_cell,
             self._b_rec[0]["location"], float(self.spec.behaviour.agglomeration_unit),
             self._location(),
         )  # fmt: skip
@@ -372,31 +371,34 @@ class VectorModel:
         )  # fmt: skip
 
     def _phase_founding(self) -> None:
-        """Foundings: each tailor at home with the skill founds with probability
-        sum_s share_s p_s (drawn by `_bernoulli_positions` over all tailors), in stage s with
-        probability proportional to share_s p_s: the same joint distribution as drawing a stage
-        by share and then founding with p_s. The rest is `entry_kernels.found`."""
+        """Foundings, by thinning: with `p_s` the founding probability of stage s with plant in
+        the founder's zone (no premises delay, the highest it can be) and `p_s(z)` the one in
+        zone z (`rules.founding_probability` on whether z has a plant slot left), each tailor at
+        home with the skill is a candidate with probability sum_s share_s p_s (drawn by
+        `_bernoulli_positions` over all tailors), in stage s with probability proportional to
+        share_s p_s; `entry_kernels.found` draws its zone z by the zone weights and keeps it
+        with probability p_s(z) / p_s. That is the joint distribution of drawing a stage by
+        share, a zone by the zone weights and founding with p_s(z), as the Mesa engine does."""
         ent = self.spec.behaviour.entrepreneurship
         g = self.streams.founding
         world = self.world
         owner_income = rules.expected_owner_income(
             world.stage_margin, self.chain.output_per_worker, ent.startup_workers
         )
-        plant_available = world.plant_available(ent.startup_workers)
-        p = rules.founding_probability(
-            owner_income, self.spec.behaviour.wages.home, plant_available, ent
-        )
-        joint = world.founder_shares * p
+        wage = self.spec.behaviour.wages.home
+        p_plant = np.asarray(rules.founding_probability(owner_income, wage, True, ent), float)
+        p_none = np.asarray(rules.founding_probability(owner_income, wage, False, ent), float)
+        joint = world.founder_shares * p_plant
         pos = _bernoulli_positions(g, self.status.size, float(joint.sum()))
         k = pos.size
         if k == 0:
             return
-        u, shock, u_loc = g.random(2 * k), g.standard_normal(k), self.streams.location.random(2 * k)
+        u, shock, u_loc = g.random(3 * k), g.standard_normal(k), self.streams.location.random(2 * k)
         cap_z, lev_z = world.founder_credit_terms(self.month, self._zones)
         start = self.firms.reserve(k)
         founded, self._jobless = entry_kernels.found(
-            pos, joint, u, u_loc, shock, self._b_rec, self._location(),
-            float(world.plant_need(ent.startup_workers)), plant_available,
+            pos, joint, p_plant, p_none, u, u_loc, shock, self._b_rec, self._location(),
+            float(world.plant_need(ent.startup_workers)),
             np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float), self._tailors,
             self._jobless, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
             self.month,
