@@ -11,7 +11,7 @@ counts it. Its cost must follow its spending rule, worked by hand. With the publ
 both arms (docs/model.md 7.11) the runs must still agree, since the placebo is not publicised.
 
 **A lever defined outside the core** (issue 10: adding a lever takes one class and its schema
-section): `OutlaySpec` and `Outlay`, defined here, spend a monthly outlay and change nothing
+section): `TransferSpec` and `Transfer`, defined here, spend a monthly outlay and change nothing
 else; both engines must give the same run as without it but for its cost, and the cost must
 follow the budget rule (`Lever.grant`) worked by hand. The same lever publicised, with the
 publicity option on, must change the run: the check that a lever reaches the model at all.
@@ -101,58 +101,58 @@ def test_the_placebo_is_not_publicised() -> None:
 OUTLAY = 40_000.0
 START, END = 3, 20
 BUDGET = 2.5 * OUTLAY  # spent in months 3, 4 and half of 5, then exhausted
-# the columns the outside lever's spending enters; every other column must not move
-OUTLAY_COST_COLUMNS = ["cost_outlay", "cost_total", "jobs_per_million_yuan"]
+# the columns the transfer's spending enters; every other column must not move
+TRANSFER_COST_COLUMNS = ["cost_transfer", "cost_total", "jobs_per_million_yuan"]
 
 
-class OutlaySpec(LeverWindow):
+class TransferSpec(LeverWindow):
     """The outside lever's schema section: a lever window, a budget and what it spends a month."""
 
     monthly_outlay: NonNeg = 0.0
 
 
-class Outlay(Lever):
+class Transfer(Lever):
     """Spends `monthly_outlay` of its budget each month it acts; changes nothing else."""
 
-    name = "outlay"
-    spec_type = OutlaySpec
+    name = "transfer"
+    spec_type = TransferSpec
     publicised = False
-    spec: OutlaySpec
+    spec: TransferSpec
 
     def start_month(self, world, month: int) -> None:
         if self.active(month):
             self.grant(self.spec.monthly_outlay, month)
 
 
-class PublicisedOutlay(Outlay):
+class PublicisedTransfer(Transfer):
     """The same outlay, but tailors and investors count it as an active lever."""
 
     publicised = True
 
 
-class LeversWithOutlay(LeversSpec):
-    outlay: OutlaySpec = Field(default_factory=OutlaySpec)
+class LeversWithTransfer(LeversSpec):
+    transfer: TransferSpec = Field(default_factory=TransferSpec)
 
 
 @pytest.fixture
-def outlay_lever():
-    """Register `Outlay` for the test and remove it after, so other tests see the core's own."""
-    register_lever(Outlay)
-    yield Outlay
-    LEVER_TYPES.pop("outlay")
+def transfer_lever():
+    """Register `Transfer` for the test and remove it after, so other tests see the core's own."""
+    register_lever(Transfer)
+    yield Transfer
+    LEVER_TYPES.pop("transfer")
 
 
-def with_outlay(scenario, enabled: bool = True):
-    levers = LeversWithOutlay(
+def with_transfer(scenario, enabled: bool = True):
+    levers = LeversWithTransfer(
         **dict(scenario.levers),
-        outlay=OutlaySpec(
+        transfer=TransferSpec(
             enabled=enabled, start=START, end=END, budget=BUDGET, monthly_outlay=OUTLAY
         ),
     )
     return scenario.model_copy(update={"levers": levers})
 
 
-def expected_outlay_cost(months: np.ndarray) -> np.ndarray:
+def expected_transfer_cost(months: np.ndarray) -> np.ndarray:
     """Worked from `Lever.grant`: OUTLAY a month in START..END until BUDGET is spent (the last
     grant pays the part left, then the lever stops): 0, 0, 0, 40k, 80k, 100k, 100k, ..."""
     active_months = np.clip(months - START + 1, 0, END - START + 1)
@@ -161,37 +161,37 @@ def expected_outlay_cost(months: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("engine,months", [("mesa", 24), ("vector", 48)])
 def test_an_outside_lever_spends_its_budget_and_changes_nothing_else(
-    outlay_lever, engine: str, months: int
+    transfer_lever, engine: str, months: int
 ) -> None:
     base = small("baseline", **{"run.months": months})
-    assert base.last_lever_end() >= END  # the outlay does not move the take-off window
+    assert base.last_lever_end() >= END  # the transfer does not move the take-off window
     ts0, firms0 = run(base, engine)
-    ts1, firms1 = run(with_outlay(base), engine)
+    ts1, firms1 = run(with_transfer(base), engine)
 
-    total_at = ts0.columns.get_loc("cost_total")  # the outlay's cost column comes before it
-    assert list(ts1.columns) == [*ts0.columns[:total_at], "cost_outlay", *ts0.columns[total_at:]]
-    same = [c for c in ts1.columns if c not in OUTLAY_COST_COLUMNS]
+    total_at = ts0.columns.get_loc("cost_total")  # the transfer's cost column comes before it
+    assert list(ts1.columns) == [*ts0.columns[:total_at], "cost_transfer", *ts0.columns[total_at:]]
+    same = [c for c in ts1.columns if c not in TRANSFER_COST_COLUMNS]
     pd.testing.assert_frame_equal(ts1[same], ts0[same], check_exact=True)
     pd.testing.assert_frame_equal(firms1, firms0, check_exact=True)
 
     months_axis = ts1["month"].to_numpy()
-    np.testing.assert_array_equal(ts1["cost_outlay"], expected_outlay_cost(months_axis))
+    np.testing.assert_array_equal(ts1["cost_transfer"], expected_transfer_cost(months_axis))
     others = ts0["cost_total"].to_numpy()
-    np.testing.assert_allclose(ts1["cost_total"], others + ts1["cost_outlay"], rtol=1e-12)
+    np.testing.assert_allclose(ts1["cost_total"], others + ts1["cost_transfer"], rtol=1e-12)
 
 
-def test_a_disabled_outside_lever_costs_nothing(outlay_lever) -> None:
+def test_a_disabled_outside_lever_costs_nothing(transfer_lever) -> None:
     base = small("baseline", **{"run.months": 12})
-    ts, _ = run(with_outlay(base, enabled=False), "vector")
-    assert (ts["cost_outlay"] == 0).all()
+    ts, _ = run(with_transfer(base, enabled=False), "vector")
+    assert (ts["cost_transfer"] == 0).all()
 
 
-def test_a_publicised_lever_changes_the_run(outlay_lever) -> None:
+def test_a_publicised_lever_changes_the_run(transfer_lever) -> None:
     """The same spending, counted as an active lever by tailors and investors with the publicity
     option on: the run must differ (returns respond to the number of active publicised levers),
     so the lever reaches the model."""
-    register_lever(PublicisedOutlay)  # replaces Outlay under the same name for this test
+    register_lever(PublicisedTransfer)  # replaces Transfer under the same name for this test
     base = small("baseline", **{"run.months": 24, "behaviour.return_migration.publicity": 0.5})
     ts0, _ = run(base, "vector")
-    ts1, _ = run(with_outlay(base), "vector")
+    ts1, _ = run(with_transfer(base), "vector")
     assert not ts1["returns"].equals(ts0["returns"])
