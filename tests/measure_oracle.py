@@ -11,14 +11,18 @@ import numpy as np
 from sim.core.codes import ORIGINS, STATUSES
 from sim.core.world import World
 from sim.measures import indices as metrics
-from sim.measures.monthly import Snapshot
+from sim.measures.monthly import Snapshot, linked_pairs
 
 
-def measures_row(snap: Snapshot, world: World, initial_employment: float) -> dict[str, float]:
+def measures_row(
+    snap: Snapshot, world: World, initial_employment: float, previous: list[dict] | None = None
+) -> dict[str, float]:
     """One timeseries row, computed from the month's living firms with the functions of
-    `sim.measures.indices`, one index at a time. EG, LQ and HHI use the zones as areas and zone
-    land area as the proxy for aggregate employment (the county's other industries are not
-    modelled)."""
+    `sim.measures.indices`, one index at a time: EG per stage and for the cluster, EGK per
+    linked pair (on the equal blocks and on the zones), LQ and the park's and designed zones'
+    shares on the zones, with the county's other employment in the aggregate. The running sums
+    of the fiscal account (`fiscal_row`) take the rows of the months before (`previous`, none
+    at month 0)."""
     chain, county, gov = world.chain, world.county, world.gov
     S, Z = chain.n, county.n_zones
     row: dict[str, float] = {"month": snap.month, "firms": int(snap.stage.size)}
@@ -47,17 +51,43 @@ def measures_row(snap: Snapshot, world: World, initial_employment: float) -> dic
     for i, o in enumerate(ORIGINS):
         row[f"deaths_{o}"] = int(snap.deaths[i])
 
-    eg = metrics.ellison_glaeser(snap.workers, snap.zone, county.area)
-    row["eg_gamma"], row["eg_G"], row["eg_H"] = eg.gamma, eg.G, eg.H
+    # agglomeration: on equal blocks, then on the zones; x from all employment, cluster and other
+    block = county.block_of_cell[snap.x * county.height + snap.y]
+    for suffix, area, n_areas, other in (
+        ("", block, county.n_blocks, county.other_emp_block),
+        ("_zones", snap.zone, Z, county.other_emp_zone),
+    ):
+        cluster = np.bincount(area, weights=snap.workers, minlength=n_areas)
+        total = cluster + other
+        row[f"eg_gamma_cluster{suffix}"] = metrics.ellison_glaeser(snap.workers, area, total).gamma
+        by_stage = []
+        for i, s in enumerate(chain.stages):
+            mine = snap.stage == i
+            row[f"eg_gamma_{s}{suffix}"] = metrics.ellison_glaeser(
+                snap.workers[mine], area[mine], total
+            ).gamma
+            by_stage.append(np.bincount(area[mine], weights=snap.workers[mine], minlength=n_areas))
+        for a, b in linked_pairs(chain):
+            row[f"egk_{a}_{b}{suffix}"] = metrics.coagglomeration(
+                by_stage[chain.stages.index(a)], by_stage[chain.stages.index(b)], total
+            )
     emp_zone = np.bincount(snap.zone, weights=snap.workers, minlength=Z)
     row["hhi_zones"] = metrics.herfindahl(emp_zone)
     density = np.zeros((county.width, county.height))
     np.add.at(density, (snap.x, snap.y), 1.0)
     row["morans_i"] = metrics.morans_i(density, "rook")
-    lq = metrics.location_quotient(emp_zone, county.area)
-    for i, (z, k) in enumerate(zip(county.zone_names, county.zone_kinds, strict=True)):
-        if k != "other":
+    lq = metrics.location_quotient(emp_zone, emp_zone + county.other_emp_zone)
+    for i, z in enumerate(county.zone_names):
+        if county.park[i]:
             row[f"lq_{z}"] = float(lq[i])
+    E = emp_zone.sum()
+    row["park_share"] = float(emp_zone[county.park].sum() / E) if E > 0 else float("nan")
+    for i, z in enumerate(county.zone_names):
+        if county.has_design[i]:
+            mine = (snap.zone == i) & county.designated[i][snap.stage]
+            row[f"spec_{z}"] = (
+                float(snap.workers[mine].sum() / emp_zone[i]) if emp_zone[i] > 0 else float("nan")
+            )
 
     present = np.bincount(snap.stage, weights=(snap.workers > 0), minlength=S) > 0
     row["chain_completeness"] = metrics.chain_completeness(present, chain.links)
@@ -68,13 +98,12 @@ def measures_row(snap: Snapshot, world: World, initial_employment: float) -> dic
     row["plant_free_m2"] = float(world.plant.sum())
     row["plant_rent_collected"] = gov.plant_rent_collected
 
-    for lever in gov.levers:
-        row[f"cost_{lever.name}"] = lever.spent
-    row["cost_total"] = gov.total_spent
+    for lever in gov.levers:  # gross: within the budget and beyond it
+        row[f"cost_{lever.name}"] = lever.spent + lever.beyond_budget
+    total = sum(lever.spent + lever.beyond_budget for lever in gov.levers)
+    row["cost_total"] = total
     jobs = employment - initial_employment
-    row["jobs_per_million_yuan"] = (
-        jobs / (gov.total_spent / 1e6) if gov.total_spent > 0 else float("nan")
-    )
+    row["jobs_per_million_yuan"] = jobs / (total / 1e6) if total > 0 else float("nan")
     completeness = row["chain_completeness"]
     tk = world.spec.takeoff
     row["taken_off"] = int(
@@ -83,4 +112,62 @@ def measures_row(snap: Snapshot, world: World, initial_employment: float) -> dic
         and employment >= tk.employment_multiple * initial_employment
         and (np.isnan(completeness) or completeness >= tk.min_completeness)
     )
+    row.update(fiscal_row(world, snap.month, row, previous or []))
     return row
+
+
+def fiscal_row(world: World, month: int, row: dict, previous: list[dict]) -> dict[str, float]:
+    """The fiscal columns (`sim.measures.fiscal`) of the month, read off the levers and the
+    world, the running sums carried on from the previous month's row (month by month, where
+    `fiscal.frame` sums along the month axis): the value of each month's construction,
+    1 - age / (12 x life) of it while positive, and each month's flows discounted by
+    (1 + r)^(-month / 12)."""
+    gov, spec = world.gov, world.spec.fiscal
+    out: dict[str, float] = {}
+    for lever in gov.levers:
+        out[f"outlay_{lever.name}"] = lever.books["outlay"]
+        out[f"forgone_{lever.name}"] = lever.books["forgone"]
+        out[f"guarantee_{lever.name}"] = lever.books["guarantee"]
+        out[f"beyond_budget_{lever.name}"] = lever.beyond_budget
+    built = float(world.plant_built.sum())
+    let = built - float(world.plant.sum())
+    out["plant_built_m2"], out["plant_let_m2"] = built, let
+    out["plant_occupancy"] = let / built if built > 0 else float("nan")
+    construction = sum(lever.construction for lever in gov.levers)
+    out["plant_construction"] = construction
+    vintages = [  # (month built, cost) of each month's construction so far
+        (r["month"], r["plant_construction"] - (previous[i - 1]["plant_construction"] if i else 0))
+        for i, r in enumerate(previous)
+    ]
+    vintages.append((month, construction - (previous[-1]["plant_construction"] if previous else 0)))
+    life = 12.0 * spec.plant_life_years
+    residual = sum(cost * max(0.0, 1.0 - (month - b) / life) for b, cost in vintages)
+    out["plant_residual_value"] = residual
+    outlay = sum(lever.books["outlay"] for lever in gov.levers)
+    guarantee = sum(lever.books["guarantee"] for lever in gov.levers)
+    out["outlay_total"] = outlay
+    out["forgone_total"] = sum(lever.books["forgone"] for lever in gov.levers)
+    out["guarantee_total"] = guarantee
+    rent = row["plant_rent_collected"]
+    out["net_fiscal_cost"] = outlay + guarantee - rent - residual
+    d = (1.0 + spec.discount_rate) ** (-month / 12.0)
+    before = previous[-1] if previous else None
+    flow = outlay + guarantee - rent
+    if before is not None:
+        flow -= before["outlay_total"] + before["guarantee_total"] - before["plant_rent_collected"]
+    # the previous row's PV holds its residual value at its factor; take that back out
+    pv_flows = d * flow
+    if before is not None:
+        d_before = (1.0 + spec.discount_rate) ** (-before["month"] / 12.0)
+        pv_flows += before["net_fiscal_cost_pv"] + d_before * before["plant_residual_value"]
+    out["net_fiscal_cost_pv"] = pv_flows - d * residual
+    out["tax_output"], out["tax_cit"] = gov.tax_output, gov.tax_cit
+    revenue = gov.tax_output + gov.tax_cit
+    out["tax_revenue"] = revenue
+    out["tax_revenue_pv"] = (
+        before["tax_revenue_pv"] + d * (revenue - before["tax_revenue"]) if before else d * revenue
+    )
+    employed = row["employment"] if month > 0 else 0.0  # month 0 is not a month run
+    out["job_years"] = (before["job_years"] if before else 0.0) + employed / 12.0
+    out["job_years_pv"] = (before["job_years_pv"] if before else 0.0) + d * employed / 12.0
+    return out

@@ -94,8 +94,12 @@ def test_compiled_rules_agree_with_numpy(scenario):
     )
     lever_on = (g.random((3, N)) < 0.5).astype(float)
     accounts = (money, 0.3 * x, 20 * y, 5 * z, 100 * x, 10 * y, 8 * z, money, 30 * x, 40 * y)
-    checks["firm_accounts"] = ((*accounts, lever_on, b, lv), (*accounts, lever_on, rb, rl))
-    support = (money, 20 * y, 5 * z, 100 * x, money, 30 * x, 40 * y, lever_on)
+    discounted = (g.random(N) < 0.5).astype(float)
+    checks["firm_accounts"] = (
+        (*accounts, lever_on, discounted, b, lv),
+        (*accounts, lever_on, discounted, rb, rl),
+    )
+    support = (money, 20 * y, 5 * z, 100 * x, money, 30 * x, 40 * y, lever_on, discounted)
     checks["firm_support"] = (
         (*support, b.taxes, b.production, lv),
         (*support, rb["taxes"], rb["production"], rl),
@@ -131,14 +135,20 @@ SCALAR_CASES = {
     ],
     "credit_room": [((1e5, 2e4, 1.5), None), ((-1e5, 2e4, 1.5), None)],
     "machine_debt": [((3, 5, 3e4), None), ((3, 0, 3e4), None)],
+    "guaranteed_debt": [
+        ((0.0, 0.0, 3e5, 1e5, True), None),  # a founder: the loan beyond its unguaranteed credit
+        ((2e4, 9e4, 6e4, 1e5, True), None),  # unguaranteed room 1e4 of the 6e4
+        ((2e4, 9e4, 6e4, 1e5, False), None),  # no guarantee where it is raised
+        ((0.0, 0.0, 5e4, 1e5, True), None),  # within the unguaranteed limit
+    ],
     "shocked_productivity": [((1.2, -0.7), "production"), ((0.9, 2.0), "production")],
     "forced_exit": [((-1.0, 0), "exit"), ((5.0, 99), "exit"), ((5.0, 0), "exit")],
     "can_finance": [((1e4, 5e4, 6e4), None), ((1e4, 4e4, 6e4), None)],
     "founder_equity": [((1e4, 6e4), None), ((9e4, 6e4), None)],
     "settle_firm": [
-        ((1e5, 9e4, 2e3, 5e4, 1e4, 2, 13, True, 3, 0.01), None),  # profit, plant
-        ((1e5, 1.2e5, 0.0, 5e4, 1e4, 2, 13, False, 0, 0.01), None),  # a loss
-        ((0.0, 1e3, 0.0, 5e4, 1e4, 2, 0, False, 0, 0.01), None),  # idle: no output
+        ((1e5, 9e4, 2e3, 5e4, 1e4, 4e3, 2, 13, True, 3, 0.01, 0.05), None),  # profit, plant
+        ((1e5, 1.2e5, 0.0, 5e4, 1e4, 0.0, 2, 13, False, 0, 0.01, 0.05), None),  # a loss
+        ((0.0, 1e3, 0.0, 5e4, 1e4, 1e4, 2, 0, False, 0, 0.01, 0.05), None),  # idle: no output
     ],
 }
 

@@ -68,7 +68,8 @@ OUTCOMES = (
     "tailors_home",
     "chain_completeness",
     "local_sourcing_ratio",
-    "eg_gamma",
+    "eg_gamma_cluster",
+    "eg_gamma_garment",
     "cost_total",
 )
 Z_OVER_TIME = 3.5

@@ -105,9 +105,11 @@ def market(seekers: int, seed: int, pool: int = 0):
     )  # fmt: skip
     jobless = np.arange(n, dtype=np.int64)
     u = np.random.default_rng(seed).random(64)
+    no_guarantee = np.zeros(1, dtype=bool)  # the firms' zone 0: their new debt unguaranteed
     left, pool_after, n_seekers, vacancies = kernels.labour_market(
-        alive, target, u, table.bundle(FirmsLabour), 30.0, people, jobless, pool, 0
-    )
+        alive, target, u, table.bundle(FirmsLabour), 30.0, 1.0, no_guarantee, people, jobless,
+        pool, 0,
+    )  # fmt: skip
     f = table
     return dict(left=left, pool=pool_after, seekers=n_seekers, vacancies=vacancies,
                 tailors=f.tailors, locals=f.locals, debt=f.debt, employer=employer,
@@ -167,7 +169,7 @@ def test_month_totals_give_morans_i(firms):
     ones = np.ones(firms, dtype=np.int32)
     tot = kernels.month_totals(
         np.arange(firms, dtype=np.int64), zeros16, zeros16, cell, ones, ones, np.ones(firms),
-        np.zeros(firms), 1, 1, W, H,
+        np.zeros(firms), np.zeros(W * H, dtype=np.int64), 1, 1, 1, W, H,
     )  # fmt: skip
     den, half, constant = tot.moran_parts
     grid = np.bincount(cell, minlength=W * H).reshape(W, H).astype(float)

@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import sim
 from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
@@ -46,11 +47,14 @@ def check_invariants(m: ClusterModel) -> None:
     # ratios lie in [0, 1] (NaN only where undefined: no chain links or no purchases)
     for key in ("chain_completeness", "local_sourcing_ratio"):
         assert math.isnan(row[key]) or 0.0 <= row[key] <= 1.0
-    # no lever spends beyond its budget; reported costs are the government's
+    # no lever pays beyond its budget; reported costs are the government's, gross: what it paid
+    # from its budget and what it owes on commitments beyond it
     for name in spec.lever_names():
         budget = getattr(spec.levers, name).budget
-        assert -1e-6 <= m.gov.spent[name] <= budget + 1e-6
-        assert row[f"cost_{name}"] == pytest.approx(m.gov.spent[name])
+        lever = m.gov[name]
+        assert -1e-6 <= lever.spent <= budget + 1e-6
+        assert row[f"cost_{name}"] == pytest.approx(lever.spent + lever.beyond_budget)
+        assert lever.cost == pytest.approx(lever.spent + lever.beyond_budget)
     # plant floor space is conserved: free + occupied == built
     occupied = sum(f.plant_m2 for f in firms)
     assert m.grid.plant_m2.data.sum() + occupied == pytest.approx(m.world.plant_built.sum())
@@ -83,7 +87,7 @@ def test_run_result_shape_and_save(tmp_path):
     res = sim.run(small("baseline"), seed=5, steps=6)
     ts = res.timeseries
     assert list(ts["month"]) == list(range(7))  # month 0 is the initial state
-    assert ts.columns.is_unique and "eg_gamma" in ts and "chain_completeness" in ts
+    assert ts.columns.is_unique and "eg_gamma_garment" in ts and "chain_completeness" in ts
     assert {"firm_id", "stage", "zone", "origin", "alive", "workers"} <= set(res.firms.columns)
     assert res.firms["alive"].sum() == ts["firms"].iloc[-1]
     assert res.scenario.run.months == 6 and res.seed == 5
@@ -92,6 +96,12 @@ def test_run_result_shape_and_save(tmp_path):
     pd.testing.assert_frame_equal(back, ts, check_dtype=False)
     manifest = (out / "manifest.yaml").read_text()
     assert "seed: 5" in manifest and "mesa:" in manifest and "git_commit" in manifest
+    # the run-level outcomes (sim.measures.outcomes) in the manifest: 6 months, so every time
+    # outcome is at the horizon or before it, and the self-sustaining window (60-84) is NaN
+    saved = yaml.safe_load(manifest)["outcomes"]
+    assert list(saved) == list(res.outcomes()) and saved["horizon"] == 6
+    assert all(saved[k] <= 6 for k in saved if k.endswith("_month"))
+    assert math.isnan(saved["self_sustaining"])
     # written through a temp file, yet with a plain open's permissions (not mkstemp's 0600)
     umask = os.umask(0)
     os.umask(umask)

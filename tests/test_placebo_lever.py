@@ -4,11 +4,13 @@ core runs on both engines.
 **The placebo** (`sim.core.levers.Placebo`, `scenarios/placebo.yaml`: no_policy plus a placebo
 with the other arms' budget and window) spends its budget and does nothing else. On the same
 seed, every timeseries column of the placebo arm must equal no_policy's bit for bit, except the
-columns its spending enters, named in `PLACEBO_COST_COLUMNS`: its own cost, the total cost and
-the jobs per million yuan (a ratio over the total cost). Any other difference is a failure: a draw
-consumed only when a lever is active, a branch that depends on a budget, a month's publicity that
-counts it. Its cost must follow its spending rule, worked by hand. With the publicity option on in
-both arms (docs/model.md 7.11) the runs must still agree, since the placebo is not publicised.
+columns its spending enters, named in `PLACEBO_COST_COLUMNS`: its own cost and cash outlay, the
+total cost, the jobs per million yuan (a ratio over the total cost), and the fiscal account's sums
+over levers (outlays, net fiscal cost, nominal and discounted). Any other difference is a
+failure: a draw consumed only when a lever is active, a branch that depends on a budget, a month's
+publicity that counts it. Its cost must follow its spending rule, worked by hand. With the
+publicity option on in both arms (docs/model.md 7.11) the runs must still agree, since the placebo
+is not publicised.
 
 **A lever defined outside the core** (issue 10: adding a lever takes one class and its schema
 section): `TransferSpec` and `Transfer`, defined here, spend a monthly outlay and change nothing
@@ -28,9 +30,21 @@ from pydantic import Field
 from sim.core.levers import LEVER_TYPES, Lever, register_lever
 from sim.core.scenario import LeversSpec, LeverWindow, NonNeg
 from sim.engines import make_model
+from sim.measures.fiscal import LEVER_ENTRIES
 
 # the columns the placebo's spending enters; every other column must not move
-PLACEBO_COST_COLUMNS = ["cost_placebo", "cost_total", "jobs_per_million_yuan"]
+# the columns the placebo's spending enters, named: its own cost and cash outlay, the totals and
+# the fiscal account's sums over levers (its other books, forgone revenue, guarantees and what is
+# beyond its budget, stay 0 as in no_policy and are compared like every other column)
+PLACEBO_COST_COLUMNS = [
+    "cost_placebo",
+    "outlay_placebo",
+    "cost_total",
+    "jobs_per_million_yuan",
+    "outlay_total",
+    "net_fiscal_cost",
+    "net_fiscal_cost_pv",
+]
 # a few seeds per engine, each run past the levers' window (months 0-60) and the take-off
 # window after it (12 months), which the placebo must not move either
 PLACEBO_RUNS = {"mesa": ((11, 12, 13), 75), "vector": ((11, 12, 13, 14, 15, 16), 120)}
@@ -82,6 +96,7 @@ def test_the_placebo_arm_reproduces_no_policy_on_every_seed(engine: str) -> None
         np.testing.assert_allclose(ts1["cost_placebo"], want, rtol=1e-12)
         assert ts1["cost_placebo"].iloc[-1] == pytest.approx(1.0e7, rel=1e-12)  # all spent
         np.testing.assert_array_equal(ts1["cost_total"], ts1["cost_placebo"])
+        np.testing.assert_array_equal(ts1["outlay_placebo"], ts1["cost_placebo"])  # cash only
         assert (ts0["cost_total"] == 0).all() and ts0["jobs_per_million_yuan"].isna().all()
 
 
@@ -102,7 +117,15 @@ OUTLAY = 40_000.0
 START, END = 3, 20
 BUDGET = 2.5 * OUTLAY  # spent in months 3, 4 and half of 5, then exhausted
 # the columns the transfer's spending enters; every other column must not move
-TRANSFER_COST_COLUMNS = ["cost_transfer", "cost_total", "jobs_per_million_yuan"]
+TRANSFER_OWN_COLUMNS = ["cost_transfer", *[f"{entry}_transfer" for entry in LEVER_ENTRIES]]
+TRANSFER_COST_COLUMNS = [
+    *TRANSFER_OWN_COLUMNS,
+    "cost_total",
+    "jobs_per_million_yuan",
+    "outlay_total",
+    "net_fiscal_cost",
+    "net_fiscal_cost_pv",
+]
 
 
 class TransferSpec(LeverWindow):
@@ -168,14 +191,20 @@ def test_an_outside_lever_spends_its_budget_and_changes_nothing_else(
     ts0, firms0 = run(base, engine)
     ts1, firms1 = run(with_transfer(base), engine)
 
-    total_at = ts0.columns.get_loc("cost_total")  # the transfer's cost column comes before it
-    assert list(ts1.columns) == [*ts0.columns[:total_at], "cost_transfer", *ts0.columns[total_at:]]
+    # the transfer adds its own columns and no other; the others keep their order
+    assert [c for c in ts1.columns if c not in TRANSFER_OWN_COLUMNS] == list(ts0.columns)
+    assert set(ts1.columns) - set(ts0.columns) == set(TRANSFER_OWN_COLUMNS)
+    total_at = ts1.columns.get_loc("cost_total")  # its cost column comes before the total
+    assert ts1.columns[total_at - 1] == "cost_transfer"
     same = [c for c in ts1.columns if c not in TRANSFER_COST_COLUMNS]
     pd.testing.assert_frame_equal(ts1[same], ts0[same], check_exact=True)
     pd.testing.assert_frame_equal(firms1, firms0, check_exact=True)
 
     months_axis = ts1["month"].to_numpy()
     np.testing.assert_array_equal(ts1["cost_transfer"], expected_transfer_cost(months_axis))
+    np.testing.assert_array_equal(ts1["outlay_transfer"], expected_transfer_cost(months_axis))
+    for entry in ("forgone", "guarantee", "beyond_budget"):  # a transfer: a cash outlay only
+        assert (ts1[f"{entry}_transfer"] == 0).all()
     others = ts0["cost_total"].to_numpy()
     np.testing.assert_allclose(ts1["cost_total"], others + ts1["cost_transfer"], rtol=1e-12)
 

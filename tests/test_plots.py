@@ -51,6 +51,7 @@ def sweep_dir(tmp_path_factory) -> tuple:
         "root_seed": 11,
         "replicates": 3,
         "months": 12,
+        "kdensity_draws": 50,
         "arms": {
             "no_policy": {"population.tailors": 600, "population.local_workers": 120},
             "financing": {
@@ -221,6 +222,84 @@ def test_cost_effect_points_at_mean_cost_and_effect(sweep_dir):
     assert fin.get_xdata()[0] == pytest.approx(cost) and fin.get_ydata()[0] == pytest.approx(eff)
     with pytest.raises(viz.PlotError, match="baseline"):
         viz.cost_effect(final, effects, baseline="nope")
+
+
+# ----------------------------------------------------------------------------------- survival
+def test_km_curves_step_through_one_minus_the_kaplan_meier_estimate():
+    runs = pd.DataFrame(
+        {
+            "arm": ["no_policy"] * 4 + ["financing"] * 4,
+            "horizon": 120,
+            "takeoff_3x_month": [30, 60, 120, 120, 20, 40, 60, 120],
+            "takeoff_3x_event": [1, 1, 0, 0, 1, 1, 1, 0],
+        }
+    )
+    fig = viz.km_curves(runs, "takeoff_3x")
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2
+    base, fin = ax.lines
+    # no_policy: S = 3/4 after month 30, 3/4 x 2/3 = 1/2 after 60, then censored at 120;
+    # financing: 3/4, 3/4 x 2/3 = 1/2, 1/2 x 1/2 = 1/4 after months 20, 40, 60
+    assert list(base.get_xdata()) == [0, 30, 60, 120, 120]
+    assert list(base.get_ydata()) == pytest.approx([0, 0.25, 0.5, 0.5, 0.5])
+    assert list(fin.get_xdata()) == [0, 20, 40, 60, 120, 120]
+    assert list(fin.get_ydata()) == pytest.approx([0, 0.25, 0.5, 0.75, 0.75, 0.75])
+    assert base.get_drawstyle() == "steps-post"
+    assert to_rgba(fin.get_color()) == to_rgba(viz.arm_color("financing"))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["no_policy: 2/4 by month 120", "financing: 3/4 by month 120"]
+    assert "employment at 3x month 0" in ax.get_title()
+    with pytest.raises(viz.PlotError, match="takeoff_9x_month"):
+        viz.km_curves(runs, "takeoff_9x")
+
+
+def test_cli_compare_on_a_sweep_writes_the_run_level_sections(sweep_dir, tmp_path, capsys):
+    root, ts = sweep_dir
+    runs = sim.load_results(root)[0]
+    # stored per run from the full series (12 months: censored at 12, window past the horizon)
+    assert (runs["horizon"] == 12).all() and runs["self_sustaining"].isna().all()
+    # each stage's K-density test at the horizon: localised 0 or 1, NaN for a stage under 2 firms
+    # (NaN with fewer than 2 garment firms, or none of another stage to draw counterfactuals from)
+    final = ts[ts["month"] == 12].set_index("run")
+    garment = runs.set_index("run")["do_localised_garment"]
+    f = final.loc[garment.index]
+    assert (garment.isna() == ((f["firms_garment"] < 2) | (f["firms_garment"] == f["firms"]))).all()
+    assert garment.dropna().isin([0.0, 1.0]).all()
+    assert runs.filter(like="do_index_").shape[1] == 6
+    out = tmp_path / "cmp"
+    assert main(["compare", str(root), "--out", str(out)]) == 0
+    md = (out / "levers.md").read_text()
+    assert "## Take-off: months to 2.5x, 3x, 3.5x month-0 employment" in md
+    assert "## How much the pairing reduced variance" in md
+    assert "## Localised stages at the horizon (Duranton and Overman 2005)" in md
+    for t in ("2.5x", "3x", "3.5x"):
+        assert (out / f"km_takeoff_{t}.png").stat().st_size > 0
+    assert "P(3x by 12)" in capsys.readouterr().out
+
+
+def test_k_density_draws_each_stage_against_its_bands():
+    from sim.measures.kdensity import duranton_overman
+
+    g = np.random.default_rng(2)
+    W, H = 20, 10
+    patch = (g.integers(3, 5, 30) * H + g.integers(3, 5, 30)).astype(np.int64)
+    spread = g.integers(0, W * H, 60).astype(np.int64)
+    sites = np.concatenate([patch, spread])
+    results = {
+        "garment": duranton_overman(patch, sites, W, H, 1.0, g, draws=100),
+        "fabric": duranton_overman(spread, sites, W, H, 1.0, g, draws=100),
+        "dyeing": None,  # under 2 firms: left out
+    }
+    fig = viz.k_density(results)
+    shown = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_title().split(":")[0] for a in shown] == ["garment", "fabric"]
+    garment = shown[0]
+    assert "localised" in garment.get_title() and "30 firms" in garment.get_title()
+    k_line = next(ln for ln in garment.lines if ln.get_label() == "garment")
+    np.testing.assert_allclose(k_line.get_ydata(), results["garment"].k)
+    assert to_rgba(k_line.get_color()) == to_rgba(viz.stage_color("garment"))
+    with pytest.raises(viz.PlotError, match="no stage"):
+        viz.k_density({"dyeing": None})
 
 
 # ----------------------------------------------------------------------------------- sensitivity

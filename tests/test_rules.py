@@ -492,35 +492,46 @@ ALL_ON = np.array([1.0, 1.0, 1.0])
 #   Req_b = min(0.02, 0.03) x 100,000 + min(0.1, 0.3) x 42,000 + 0.5 x (1200 + 1200 - Req_p)
 #         = 2000 + 4200 + 900 = 7100 (discount granted), 2000 + 4200 + 1200 = 7400 (none),
 #           0 from age 36 months
+# Tax parts of the requests: financing and plant none; burden its output tax cut,
+#   min(0.02, 0.03) x 100,000 = 2000 while it applies, else 0
 FIRM = (100_000.0, 0.5, 6.0, 4.0, 150.0, 12.0, 8.0, 200_000.0)
+COSTS = (111_000.0,)
 
 
 def _accounts(plant_months, age, lever_on=ALL_ON, b=B, lv=LV, firm=FIRM):
-    return rules.firm_accounts(*firm, plant_months, age, lever_on, b, lv)
+    """The firm's accounts; its plant tenancy carries the discount when the third flag is on."""
+    return rules.firm_accounts(*firm, plant_months, age, lever_on, lever_on[2], b, lv)
 
 
 @pytest.mark.parametrize(
     ("plant_months", "age", "lever_on", "want"),
     [
-        # (costs, Req_f, Req_b, Req_p, R_p)
-        pytest.param(0, 0, ALL_ON, (111_000.0, 500.0, 7100.0, 600.0, 1200.0), id="all-new"),
+        # (costs, Req_f, Req_b, Req_p, R_p, then the tax parts of Req_f, Req_b, Req_p)
+        pytest.param(
+            0, 0, ALL_ON, (*COSTS, 500.0, 7100.0, 600.0, 1200.0, 0, 2000, 0), id="all-new"
+        ),
         # the last month of both windows
-        pytest.param(23, 35, ALL_ON, (111_000.0, 500.0, 7100.0, 600.0, 1200.0), id="all-last"),
+        pytest.param(23, 35, ALL_ON, (*COSTS, 500.0, 7100.0, 600.0, 1200.0, 0, 2000, 0), id="last"),
         # plant discount over (24 is not < 24): burden relieves the whole plant rent
-        pytest.param(24, 35, ALL_ON, (111_000.0, 500.0, 7400.0, 0.0, 1200.0), id="discount-over"),
+        pytest.param(
+            24, 35, ALL_ON, (*COSTS, 500.0, 7400.0, 0.0, 1200.0, 0, 2000, 0), id="disc-over"
+        ),
         # burden over (36 is not < 36)
-        pytest.param(23, 36, ALL_ON, (111_000.0, 500.0, 0.0, 600.0, 1200.0), id="burden-over"),
-        pytest.param(100, 100, ALL_ON, (111_000.0, 500.0, 0.0, 0.0, 1200.0), id="both-over"),
-        pytest.param(0, 0, [0, 0, 0], (111_000.0, 0.0, 0.0, 0.0, 1200.0), id="no-lever"),
-        pytest.param(0, 0, [1, 0, 0], (111_000.0, 500.0, 0.0, 0.0, 1200.0), id="financing"),
+        pytest.param(
+            23, 36, ALL_ON, (*COSTS, 500.0, 0.0, 600.0, 1200.0, 0, 0, 0), id="burden-over"
+        ),
+        pytest.param(100, 100, ALL_ON, (*COSTS, 500.0, 0.0, 0.0, 1200.0, 0, 0, 0), id="both-over"),
+        pytest.param(0, 0, [0, 0, 0], (*COSTS, 0.0, 0.0, 0.0, 1200.0, 0, 0, 0), id="no-lever"),
+        pytest.param(0, 0, [1, 0, 0], (*COSTS, 500.0, 0.0, 0.0, 1200.0, 0, 0, 0), id="financing"),
         # burden alone: no plant discount, so rent relief covers the whole plant rent
-        pytest.param(0, 0, [0, 1, 0], (111_000.0, 0.0, 7400.0, 0.0, 1200.0), id="burden"),
-        pytest.param(0, 0, [0, 0, 1], (111_000.0, 0.0, 0.0, 600.0, 1200.0), id="plant"),
+        pytest.param(0, 0, [0, 1, 0], (*COSTS, 0.0, 7400.0, 0.0, 1200.0, 0, 2000, 0), id="burden"),
+        pytest.param(0, 0, [0, 0, 1], (*COSTS, 0.0, 0.0, 600.0, 1200.0, 0, 0, 0), id="plant"),
     ],
 )
 def test_firm_accounts(plant_months, age, lever_on, want):
     """7.8: costs, the three requests (each lever on or off, the plant discount inside and
-    outside rent_discount_months, burden inside and outside max_firm_age_months), plant rent."""
+    outside rent_discount_months, burden inside and outside max_firm_age_months), plant rent,
+    and the tax part of each request."""
     got = _accounts(plant_months, age, np.asarray(lever_on, dtype=float))
     assert tuple(float(x) for x in got) == approx(want)
 
@@ -534,15 +545,18 @@ def test_firm_accounts_caps_and_plant_space():
         plant_supply=PlantLever(rent_discount=1.0, rent_discount_months=24),
     )
     # Req_f = min(0.1, 0.06) / 12 x 200,000 = 1000
-    # Req_b = min(0.05, 0.03) x 100,000 + min(0.5, 0.3) x 42,000 + 0 = 3000 + 12,600 = 15,600
+    # Req_b = min(0.05, 0.03) x 100,000 + min(0.5, 0.3) x 42,000 + 0 = 3000 + 12,600 = 15,600,
+    #   of which tax 3000 (the cut capped at the tax itself)
     # Req_p = 1.0 x 1200 = 1200
     got = _accounts(0, 0, lv=lv)
-    assert tuple(float(x) for x in got) == approx((111_000.0, 1000.0, 15_600.0, 1200.0, 1200.0))
+    want = (111_000.0, 1000.0, 15_600.0, 1200.0, 1200.0, 0.0, 3000.0, 0.0)
+    assert tuple(float(x) for x in got) == approx(want)
     # F = 400 m2 > U = 250: R_m = 0, R_p = 250 x 8 = 2000 (not 400 x 8); costs 111,000 - 2400
     #   + 2000 = 110,600; Req_p = 0.5 x 2000 = 1000; Req_b = 6200 + 0.5 x (2000 - 1000) = 6700
     big = (100_000.0, 0.5, 6.0, 4.0, 400.0, 12.0, 8.0, 200_000.0)
     got = _accounts(0, 0, firm=big)
-    assert tuple(float(x) for x in got) == approx((110_600.0, 500.0, 6700.0, 1000.0, 2000.0))
+    want = (110_600.0, 500.0, 6700.0, 1000.0, 2000.0, 0.0, 2000.0, 0.0)
+    assert tuple(float(x) for x in got) == approx(want)
 
 
 def test_firm_support_over_firms():
@@ -551,39 +565,72 @@ def test_firm_support_over_firms():
     months = np.array([0.0, 23.0, 24.0, 60.0])
     ages = np.array([0.0, 35.0, 36.0, 12.0])
     # the firm above (Y 100,000, W 42,000, R_m 1200, R_p 1200, D 200,000), four times
-    fin, burden, plant = firm_support(
-        100_000.0, 42_000.0, 1200.0, 1200.0, 200_000.0, months, ages, ALL_ON, B.taxes,
+    fin, burden, plant, tax_fin, tax_burden, tax_plant = firm_support(
+        100_000.0, 42_000.0, 1200.0, 1200.0, 200_000.0, months, ages, ALL_ON, 1.0, B.taxes,
         B.production, LV,
     )  # fmt: skip
     assert fin == approx(500.0)  # 0.03 / 12 x 200,000
     assert plant == approx([600.0, 600.0, 0.0, 0.0])
     # young, discounted: 7100; young, discount over: 7400; aged 36: 0; age 12, months 60: 7400
     assert burden == approx([7100.0, 7100.0, 0.0, 7400.0])
+    # the tax part: burden's output tax cut, 0.02 x 100,000, for the young firms only
+    assert tax_burden == approx([2000.0, 2000.0, 0.0, 2000.0])
+    assert tax_fin == 0.0 and (np.asarray(tax_plant) == 0.0).all()
+
+
+def test_plant_discount_follows_the_tenancy_not_the_zone():
+    """7.8, 7.9: the plant discount is promised at move-in and paid on the tenancy
+    (`discounted`), whether or not the plant lever acts in the firm's zone this month: 0.5 x
+    1200 = 600 for a promised tenancy with the lever off; nothing for a tenancy begun without
+    the promise, with the lever on. Burden's rent relief covers what the discount leaves:
+    0.5 x (2400 - 600) = 900, or 0.5 x 2400 = 1200."""
+    promised = rules.firm_accounts(*FIRM, 3, 0, np.array([0.0, 1.0, 0.0]), 1.0, B, LV)
+    assert float(promised[3]) == approx(600.0) and float(promised[2]) == approx(7100.0)
+    unpromised = rules.firm_accounts(*FIRM, 3, 0, ALL_ON, 0.0, B, LV)
+    assert float(unpromised[3]) == 0.0 and float(unpromised[2]) == approx(7400.0)
 
 
 @pytest.mark.parametrize(
     ("args", "want"),
     [
-        # profit = Y - C + S; margin = profit / Y; capital + profit; debt x (1 - amortization);
-        # streak + 1 if profit < 0 or Y <= 0 else 0; age + 1; plant_months + 1 while in plant
+        # before tax Y - C + S; corporate income tax = rate x max(before tax, 0); profit = before
+        # tax - tax; margin = profit / Y; capital + profit; debt x (1 - amortization),
+        # guaranteed debt x (1 - amortization) too; streak + 1 if profit < 0 or Y <= 0 else 0;
+        # age + 1; plant_months + 1 while in plant
         pytest.param(
-            (100_000.0, 111_000.0, 15_000.0, 50_000.0, 200_000.0, 3, 12, True, 10, 0.25),
-            (4000.0, 0.04, 54_000.0, 150_000.0, 0, 13, 11),  # profit 4000: streak resets
+            (
+                100_000.0,
+                111_000.0,
+                15_000.0,
+                50_000.0,
+                200_000.0,
+                80_000.0,
+                3,
+                12,
+                True,
+                10,
+                0.25,
+                0.05,
+            ),
+            # before tax 4000, tax 0.05 x 4000 = 200, profit 3800, margin 0.038; guaranteed
+            # 80,000 x 0.75 = 60,000; a profit: streak resets
+            (3800.0, 0.038, 53_800.0, 150_000.0, 60_000.0, 0, 13, 11, 200.0),
             id="profit",
         ),
         pytest.param(
-            (100_000.0, 111_000.0, 0.0, 50_000.0, 200_000.0, 3, 12, False, 10, 0.25),
-            (-11_000.0, -0.11, 39_000.0, 150_000.0, 4, 13, 10),  # a loss; not in plant
+            (100_000.0, 111_000.0, 0.0, 50_000.0, 200_000.0, 0.0, 3, 12, False, 10, 0.25, 0.05),
+            # a loss pays no income tax; not in plant
+            (-11_000.0, -0.11, 39_000.0, 150_000.0, 0.0, 4, 13, 10, 0.0),
             id="loss",
         ),
         pytest.param(
-            (0.0, 1000.0, 1000.0, 50_000.0, 0.0, 3, 12, True, 10, 0.25),
-            (0.0, 0.0, 50_000.0, 0.0, 4, 13, 11),  # idle: no output counts as losing
+            (0.0, 1000.0, 1000.0, 50_000.0, 0.0, 0.0, 3, 12, True, 10, 0.25, 0.05),
+            (0.0, 0.0, 50_000.0, 0.0, 0.0, 4, 13, 11, 0.0),  # idle: no output counts as losing
             id="idle",
         ),
         pytest.param(
-            (1000.0, 1000.0, 0.0, 50_000.0, 0.0, 3, 0, False, 0, 0.25),
-            (0.0, 0.0, 50_000.0, 0.0, 0, 1, 0),  # break-even with output: not a loss
+            (1000.0, 1000.0, 0.0, 50_000.0, 0.0, 0.0, 3, 0, False, 0, 0.25, 0.25),
+            (0.0, 0.0, 50_000.0, 0.0, 0.0, 0, 1, 0, 0.0),  # break-even with output: not a loss
             id="break-even",
         ),
     ],
@@ -591,8 +638,9 @@ def test_firm_support_over_firms():
 def test_settle_firm(args, want):
     """7.8 settlement."""
     got = rules.settle_firm(*args)
-    assert got[:4] == approx(want[:4])
-    assert got[4:] == want[4:]
+    assert got[:5] == approx(want[:5])
+    assert got[5:8] == want[5:8]
+    assert got[8] == approx(want[8])
 
 
 # ----------------------------------------------------------------------- 7.10 Exit
@@ -724,17 +772,54 @@ def test_financing_firm_leverage():
     assert rules.credit_room(100_000.0, 20_000.0, lever.firm_leverage(1.0, 5, 0)) == 180_000.0
 
 
-def test_financing_pays_exit_debt():
-    """7.9: guarantee_share x D of an exiting firm's debt, through grant."""
+@pytest.mark.parametrize(
+    ("guaranteed", "debt", "new", "limit", "acts", "want"),
+    [
+        # a founder: savings 200,000, cost 500,000 -> equity 200,000, loan 300,000; without the
+        # guarantee it could borrow min(100,000, 1 x 200,000) = 100,000: 300,000 - 100,000
+        pytest.param(0.0, 0.0, 300_000.0, 100_000.0, True, 200_000.0, id="founder"),
+        pytest.param(0.0, 0.0, 300_000.0, 100_000.0, False, 0.0, id="founder-no-guarantee"),
+        pytest.param(0.0, 0.0, 80_000.0, 100_000.0, True, 0.0, id="within-the-limit"),
+        # a firm with capital 100,000 at leverage 1 (limit 100,000) and debt 90,000, of which
+        # 20,000 guaranteed: it could still borrow 100,000 - 90,000 = 10,000 without the
+        # guarantee; of new debt 60,000, 50,000 is guaranteed: 20,000 + 50,000
+        pytest.param(20_000.0, 90_000.0, 60_000.0, 100_000.0, True, 70_000.0, id="firm"),
+        # debt above the limit (capital fell): no unguaranteed room, all 60,000 guaranteed
+        pytest.param(0.0, 150_000.0, 60_000.0, 100_000.0, True, 60_000.0, id="no-room"),
+        pytest.param(20_000.0, 90_000.0, 60_000.0, 100_000.0, False, 20_000.0, id="no-guarantee"),
+        pytest.param(20_000.0, 90_000.0, 0.0, 100_000.0, True, 20_000.0, id="no-new-debt"),
+    ],
+)
+def test_guaranteed_debt(guaranteed, debt, new, limit, acts, want):
+    """7.9: of new debt, the part beyond what the borrower could still raise without a
+    guarantee is guaranteed, where a guarantee acts: G' = G + max(0, new - max(0, limit - D))."""
+    assert rules.guaranteed_debt(guaranteed, debt, new, limit, acts) == approx(want)
+
+
+def test_financing_is_charged_for_guaranteed_debt_whenever_it_defaults():
+    """7.9: guarantee_share x the guaranteed debt of a defaulting borrower, honoured in full,
+    inside the window or after it; what the budget cannot cover is owed beyond it."""
     lever = Financing(FINANCING, _county_world().county)
-    lever.pay_exit_debt(10_000.0, 5)
-    assert lever.spent == 5000.0  # 0.5 x 10,000
-    lever.pay_exit_debt(0.0, 5)
-    lever.pay_exit_debt(10_000.0, 11)  # after its end: nothing
-    assert lever.spent == 5000.0
+    lever.charge_guarantee(10_000.0)
+    assert lever.spent == 5000.0 and lever.books["guarantee"] == 5000.0  # 0.5 x 10,000
+    lever.charge_guarantee(0.0)
+    assert lever.cost == 5000.0
     small = Financing(FINANCING.model_copy(update={"budget": 3000.0}), _county_world().county)
-    small.pay_exit_debt(10_000.0, 5)  # asks 5000 of 3000: pays 3000 and is exhausted
+    small.charge_guarantee(10_000.0)  # 5000 owed, 3000 in the fund: 2000 beyond the budget
     assert small.spent == 3000.0 and small.exhausted
+    assert small.books["guarantee"] == 5000.0 and small.beyond_budget == 2000.0
+    assert small.cost == small.spent + small.beyond_budget == 5000.0
+    small.charge_guarantee(4000.0)  # after exhaustion (or the window): 2000 more, all beyond
+    assert small.books["guarantee"] == 7000.0 and small.beyond_budget == 4000.0
+
+
+def test_grant_books_outlays_and_forgone_revenue():
+    """7.9: of a request, the forgone part and the rest (an outlay) are booked at the share
+    granted: 800 asked of 600 left (g = 0.75), 200 of it forgone -> 150 forgone, 450 outlay."""
+    lever = BurdenReduction(LeverWindow(enabled=True, budget=600.0), _county_world().county)
+    assert lever.grant(800.0, 3, forgone=200.0) == 0.75
+    assert lever.books == approx({"outlay": 450.0, "forgone": 150.0, "guarantee": 0.0})
+    assert lever.cost == lever.spent == 600.0 and lever.beyond_budget == 0.0
 
 
 def _plant_by_zone(world):
@@ -798,3 +883,68 @@ def test_placebo_spends_evenly_and_acts_on_nothing():
     assert _county_world(placebo={"enabled": True, "end": 60}).spec.last_lever_end() == -1
     both = {"placebo": {"enabled": True, "end": 60}, "burden": {"enabled": True, "end": 7}}
     assert _county_world(**both).spec.last_lever_end() == 7
+
+
+# ----------------------------------------------------------------------- 4.11 Fiscal account
+def test_residual_value():
+    """4.11: cost x max(0, 1 - age / (12 x life)). 1,000,000 built, a 20-year life (240
+    months): new 1,000,000; at 60 months 1 - 60/240 = 0.75; at 240 and beyond 0; 5 years of a
+    10-year life: 0.5."""
+    ages = np.array([0.0, 60.0, 240.0, 300.0])
+    assert rules.residual_value(1.0e6, ages, 20.0) == approx([1.0e6, 750_000.0, 0.0, 0.0])
+    assert rules.residual_value(2000.0, 60.0, 10.0) == approx(1000.0)
+
+
+def test_discount_factor():
+    """4.11: (1 + r)^(-month / 12): 1 at month 0; 1 / 1.08 = 0.9259259259259259 at month 12;
+    1 / 1.08^2 = 1 / 1.1664 = 0.8573388203017832 at 24; 1.08^(-1/2) = 1 / 1.0392304845413265
+    = 0.9622504486493763 at month 6."""
+    got = rules.discount_factor(np.array([0.0, 12.0, 24.0, 6.0]), 0.08)
+    assert got == approx([1.0, 0.9259259259259259, 0.8573388203017832, 0.9622504486493763])
+    assert rules.discount_factor(37.0, 0.0) == 1.0  # no discounting
+
+
+def test_government_books_support_by_kind_and_collects_taxes_net_of_cuts():
+    """7.8, 7.9: the month's requests (financing 500, burden 12,000 of which 2000 is its output
+    tax cut, plant 600) against budgets of 1,000,000, 10,000 and 1,000,000. Burden gets
+    g = 10,000 / 12,000 = 0.8333...: forgone 0.8333 x 2000 = 1666.667 (the tax cut), outlay
+    0.8333 x 10,000 = 8333.333 (social insurance and rent relief). Financing: an outlay of 500.
+    Plant: its rent discount, 600, is rent the county forgoes. Taxes, at output_tax 0.03, on an
+    output of 100,000: 3000 less the cut granted, 3000 - 1666.667 = 1333.333; corporate income
+    tax 300 as the firms paid it."""
+    on = {"enabled": True, "start": 0, "end": 10}
+    world = _county_world(
+        financing={**on, "budget": 1e6},
+        burden={**on, "budget": 10_000.0},
+        plant_supply={**on, "budget": 1e6, "construction_cost_per_m2": 0.0},
+    )
+    gov = world.gov
+    shares = gov.grant_support([500.0, 12_000.0, 600.0], [0.0, 2000.0, 0.0], 3)
+    assert shares == approx([1.0, 10_000.0 / 12_000.0, 1.0])
+    assert gov["financing"].books == approx({"outlay": 500.0, "forgone": 0.0, "guarantee": 0.0})
+    assert gov["burden"].books == approx(
+        {"outlay": 8333.333333333334, "forgone": 1666.6666666666667, "guarantee": 0.0}
+    )
+    assert gov["plant_supply"].books == approx({"outlay": 0.0, "forgone": 600.0, "guarantee": 0.0})
+    gov.collect_taxes(100_000.0, 300.0)
+    assert gov.tax_output == approx(1333.3333333333333) and gov.tax_cit == 300.0
+
+
+def test_plant_discounts_are_honoured_beyond_the_window_and_the_budget():
+    """7.9: the plant lever promises the discount only where and while it acts
+    (`discount_zones`), and pays a promised discount in full whenever it falls due: 600 in
+    month 20, after its window (months 0-10), from its budget of 1000 (400 left); 600 more:
+    400 from the budget, now spent, 200 beyond it. Both are rent forgone, not outlays."""
+    world = _county_world(
+        plant_supply={"enabled": True, "start": 0, "end": 10, "budget": 1000.0, "zones": ["a"]}
+    )
+    gov = world.gov
+    assert list(gov.discount_zones(5)) == [True, False, False]  # eligible zone a, in the window
+    assert not gov.discount_zones(20).any()  # no new promise after the window
+    assert gov.grant_support([0.0, 0.0, 600.0], [0.0, 0.0, 0.0], 20)[2] == 1.0
+    lever = gov["plant_supply"]
+    assert lever.spent == 600.0 and lever.books["forgone"] == 600.0
+    gov.grant_support([0.0, 0.0, 600.0], [0.0, 0.0, 0.0], 21)
+    assert lever.spent == 1000.0 and lever.exhausted and lever.beyond_budget == 200.0
+    assert lever.books == approx({"outlay": 0.0, "forgone": 1200.0, "guarantee": 0.0})
+    assert not gov.discount_zones(5).any()  # exhausted: no new promise even in the window

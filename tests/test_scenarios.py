@@ -108,6 +108,11 @@ BAD = {
         "levers.burden: ",
         "must not be before start",
     ),
+    "takeoff_thresholds": (
+        BASE + "takeoff: {thresholds: [2.0, 4.0]}\n",
+        "takeoff.thresholds: ",
+        "must include employment_multiple (3)",
+    ),
     "unknown_zone": (
         BASE + "levers: {plant_supply: {zones: [moon]}}\n",
         "levers.plant_supply.zones: ",

@@ -25,6 +25,7 @@ import yaml
 from sim.cli import main
 from sim.experiments.executors import SequentialExecutor
 from sim.experiments.plan import _flatten
+from sim.experiments.run import run
 from sim.experiments.runner import (
     POOL_RETRIES,
     SweepError,
@@ -374,8 +375,26 @@ def test_sequential_pool_and_dask_give_identical_outputs(tmp_path):
 
 
 def test_keep_months(tmp_path):
-    out = run_sweep(write_sweep(tmp_path, months=12, keep_months=5, replicates=1), tmp_path / "a")
-    assert sorted(set(load_results(out)[1]["month"])) == [0, 5, 10, 12]  # the horizon too
+    # low take-off thresholds, a short hold and levers ending in month 4, so that the outcomes
+    # fall in months the sweep does not keep
+    overrides = {"takeoff.thresholds": [1.02, 1.1, 3.0], "takeoff.chain_hold_months": 2}
+    overrides |= {"takeoff.sustain_months": 5}
+    overrides |= {f"levers.{k}.end": 4 for k in ("financing", "burden", "plant_supply")}
+    first = write_sweep(tmp_path, months=12, keep_months=5, replicates=1, overrides=overrides)
+    out = run_sweep(first, tmp_path / "a")
+    runs, ts = load_results(out)
+    assert sorted(set(ts["month"])) == [0, 5, 10, 12]  # the horizon too
+    # run-level outcomes come from the full series, before thinning: those of the run itself
+    wants = []
+    for task in load_sweep(first).tasks():
+        want = run(task.scenario(), engine=task.engine, seed=task.seed).outcomes()
+        got = runs.set_index("run").loc[task.key, list(want)].astype(float)
+        assert got.tolist() == pytest.approx(list(want.values()), nan_ok=True)
+        wants.append(want)
+    # ...which fall between the kept months: take-off at 1.02x in month 6 on some runs,
+    # a window of months 4..9 read on every run
+    assert any(w["takeoff_1.02x_event"] and w["takeoff_1.02x_month"] % 5 for w in wants)
+    assert all(w["sustain_to"] == 9 and w["self_sustaining"] in (0.0, 1.0) for w in wants)
     path = write_sweep(tmp_path, "b.yaml", keep_months=[6, 0, 3], replicates=1)
     out = run_sweep(path, tmp_path / "b")
     assert sorted(set(load_results(out)[1]["month"])) == [0, 3, 6]

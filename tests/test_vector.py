@@ -45,7 +45,9 @@ def check_invariants(m: VectorModel) -> None:
     for key in ("chain_completeness", "local_sourcing_ratio"):
         assert math.isnan(row[key]) or 0.0 <= row[key] <= 1.0
     for name in spec.lever_names():
-        assert -1e-6 <= m.gov.spent[name] <= getattr(spec.levers, name).budget + 1e-6
+        lever = m.gov[name]
+        assert -1e-6 <= lever.spent <= getattr(spec.levers, name).budget + 1e-6
+        assert lever.cost == pytest.approx(lever.spent + lever.beyond_budget)
     occupied = f.plant_m2[f.alive].sum()
     assert m.world.plant.sum() + occupied == pytest.approx(m.world.plant_built.sum())
 
@@ -179,7 +181,8 @@ def test_founders_compete_for_the_free_plant_of_their_zone():
     founded, m._jobless = entry_kernels.found(
         pos, world.founder_shares.copy(), ones, ones, g.random(3 * k), g.random(2 * k),
         g.standard_normal(k), m._b_rec, m._location(), need, np.asarray(cap_z, dtype=float),
-        np.asarray(lev_z, dtype=float), m._tailors, m._jobless, m.firms.bundle(FirmsEntry),
+        np.asarray(lev_z, dtype=float), m.gov.guarantee_zones(m.month),
+        m.gov.discount_zones(m.month), m._tailors, m._jobless, m.firms.bundle(FirmsEntry),
         m._grid, m.births, start, m.month, m.month % _WRAP,
     )  # fmt: skip
     assert founded == k  # every candidate founded: nothing thinned, everyone financed

@@ -63,7 +63,7 @@ def test_month_axis_measures_match_the_indices_row_by_row(engine, case):
     rows = [measures_row(m.snapshot(), m.world, m.initial_employment)]
     for _ in range(months):
         m.step()
-        rows.append(measures_row(m.snapshot(), m.world, m.initial_employment))
+        rows.append(measures_row(m.snapshot(), m.world, m.initial_employment, rows))
         _same_row(m.current, rows[-1])
     ts = m.timeseries()
     assert len(ts) == len(rows)

@@ -179,6 +179,26 @@ MUTATIONS: tuple[Mutation, ...] = (
       "idle_or_losing = profit < 0 or not output > 0", "idle_or_losing = profit < 0"),
     M("settle: plant months count outside plant", RULES, "settle_firm",
       "plant_months + 1 if in_plant else plant_months", "plant_months + 1"),
+    M("settle: guaranteed debt not amortized", RULES, "settle_firm",
+      "guaranteed * (1.0 - amortization)", "guaranteed * 1.0"),
+    M("settle: income tax on losses too", RULES, "settle_firm",
+      "tax = income_tax * max(before_tax, 0.0)", "tax = income_tax * before_tax"),
+    M("settle: income tax not deducted", RULES, "settle_firm",
+      "profit = before_tax - tax", "profit = before_tax"),
+    # 7.9 guarantees
+    M("guarantee: unguaranteed room ignored", RULES, "guaranteed_debt",
+      "room = max(0.0, unguaranteed_limit - debt)", "room = 0.0"),
+    M("guarantee: room counts only the guaranteed part", RULES, "guaranteed_debt",
+      "max(0.0, unguaranteed_limit - debt)", "max(0.0, unguaranteed_limit - guaranteed)"),
+    M("guarantee: acts everywhere", RULES, "guaranteed_debt",
+      "if not guarantee or new_debt <= 0:", "if new_debt <= 0:"),
+    # 4.11 fiscal account
+    M("residual value: life read in months", RULES, "residual_value",
+      "age / (12.0 * life_years)", "age / life_years"),
+    M("residual value: not floored at 0", RULES, "residual_value",
+      "np.maximum(0.0, 1.0 - age / (12.0 * life_years))", "(1.0 - age / (12.0 * life_years))"),
+    M("discount: yearly exponent on months", RULES, "discount_factor",
+      "np.asarray(month, dtype=np.float64) / 12.0)", "np.asarray(month, dtype=np.float64))"),
     # levers: firm_support
     M("support: interest subsidy 0", LEVERS, "firm_support",
       "production.loan_rate) / 12.0 * debt", "production.loan_rate) * 0.0 * debt"),
@@ -195,6 +215,13 @@ MUTATIONS: tuple[Mutation, ...] = (
       "min(lv.burden.output_tax_cut, taxes.output_tax)", "lv.burden.output_tax_cut"),
     M("support: rent relief before plant discount", LEVERS, "firm_support",
       "rent_market + rent_plant - req_plant", "rent_market + rent_plant"),
+    M("support: plant discount for every tenant", LEVERS, "firm_support",
+      "req_plant = discounted * in_window", "req_plant = in_window"),
+    M("support: burden's tax cut not its tax part", LEVERS, "firm_support",
+      "tax_burden = burden_on * young * tax_cut", "tax_burden = 0.0 * tax_cut"),
+    M("grant: forgone revenue booked as an outlay too", LEVERS, "grant",
+      'self.books["outlay"] += (requested - forgone) * share',
+      'self.books["outlay"] += requested * share'),
 )  # fmt: skip
 
 

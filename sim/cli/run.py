@@ -20,7 +20,7 @@ SUMMARY = (
     ("tailors_entrepreneur", "{:.0f}"),
     ("chain_completeness", "{:.2f}"),
     ("local_sourcing_ratio", "{:.2f}"),
-    ("eg_gamma", "{:.3f}"),
+    ("eg_gamma_cluster", "{:.3f}"),
     ("morans_i", "{:.3f}"),
     ("cost_total", "{:,.0f}"),
     ("taken_off", "{:.0f}"),

@@ -32,6 +32,7 @@ FIRM_COLUMNS = [
     "local_workers",
     "capital",
     "debt",
+    "guaranteed_debt",
     "productivity",
     "age_months",
     "in_plant",

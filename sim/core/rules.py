@@ -2,8 +2,9 @@
 
 Formulas over NumPy values broadcast: a Mesa agent calls such a rule with its own scalars, the
 vector engine with whole arrays. State transitions (what a hire, a founding, a month's books or
-an exit do to an agent's state: `hiring_target`, `credit_room`, `machine_debt`, `can_finance`,
-`founder_equity`, `entrant_capital`, `shocked_productivity`, `forced_exit`, `settle_firm`) take one
+an exit do to an agent's state: `hiring_target`, `credit_room`, `machine_debt`, `guaranteed_debt`,
+`can_finance`, `founder_equity`, `entrant_capital`, `shocked_productivity`, `forced_exit`,
+`settle_firm`) take one
 agent's scalars: the Mesa engine calls them per agent, the vector engine per agent inside its
 compiled loops (`sim.engines.vector.compiled_rules` compiles this module's source). The ODD
 (docs/model.md) points at one function here per rule, so the engines cannot drift apart. No
@@ -376,6 +377,23 @@ def machine_debt(new_workers: int, age_months: int, capital_per_worker: float) -
     return capital_per_worker * new_workers if age_months > 0 else 0.0
 
 
+def guaranteed_debt(
+    guaranteed: float, debt: float, new_debt: float, unguaranteed_limit: float, guarantee: bool
+) -> float:
+    """A borrower's guaranteed debt after it borrows `new_debt` more (7.9): where a guarantee
+    acts (`guarantee`), the part of the new debt beyond what the borrower could still borrow
+    without it, `max(0, unguaranteed_limit - debt)` (the credit room on the unguaranteed
+    terms, as `credit_room` counts it), is guaranteed; nothing new is guaranteed elsewhere.
+
+    A founder's limit is its credit on the unguaranteed terms (`founder_credit` with
+    `credit_cap`, `credit_leverage`), a firm's `credit_leverage x max(capital, 0)`: the loan a
+    bank would make without the guarantee fund carries no guarantee, the rest of it does."""
+    if not guarantee or new_debt <= 0:
+        return guaranteed
+    room = max(0.0, unguaranteed_limit - debt)
+    return guaranteed + max(0.0, new_debt - room)
+
+
 def shocked_productivity(productivity: Float, shock: Float, p: ProductionSpec) -> Float:
     """Productivity after the month's idiosyncratic shock (a log random walk; shock ~ N(0,1))."""
     return productivity * np.exp(p.productivity_shock_sd * shock)
@@ -418,17 +436,20 @@ def firm_accounts(
     plant_months: Float,
     firm_age: Float,
     lever_on: np.ndarray,
+    discounted: Float,
     b: BehaviourSpec,
     lv: LeversSpec,
-) -> tuple[Float, Float, Float, Float, Float]:
+) -> tuple[Float, Float, Float, Float, Float, Float, Float, Float]:
     """A firm's monthly costs before support, and what each lever would pay towards them.
 
     Costs: inputs, wages and employer social insurance, taxes and fees on output, rent (market
     rent for space beyond the firm's standard plant, the zone's base rent for plant space) and
     interest. What the levers pay towards them is `sim.core.levers.firm_support` (`lever_on`
-    holds whether each acts in the firm's zone this month).
-    Returns (costs, financing request, burden request, plant request, plant rent due); the
-    plant rent goes to the county, which owns the standard plants.
+    holds whether each acts in the firm's zone this month, `discounted` whether the firm's
+    standard-plant tenancy carries the plant lever's rent discount).
+    Returns (costs, financing request, burden request, plant request, plant rent due, and the
+    tax part of each of the three requests); the plant rent goes to the county, which owns the
+    standard plants.
     """
     t, prod = b.taxes, b.production
     wages = b.wages.home * tailors + b.wages.local * locals_
@@ -444,11 +465,11 @@ def firm_accounts(
         + rent_plant
         + interest
     )
-    req_fin, req_burden, req_plant = firm_support(
-        output, wages, rent_market, rent_plant, debt, plant_months, firm_age, lever_on, t, prod,
-        lv,
+    req_fin, req_burden, req_plant, tax_fin, tax_burden, tax_plant = firm_support(
+        output, wages, rent_market, rent_plant, debt, plant_months, firm_age, lever_on,
+        discounted, t, prod, lv,
     )  # fmt: skip
-    return costs, req_fin, req_burden, req_plant, rent_plant
+    return costs, req_fin, req_burden, req_plant, rent_plant, tax_fin, tax_burden, tax_plant
 
 
 def settle_firm(
@@ -457,17 +478,23 @@ def settle_firm(
     support: float,
     capital: float,
     debt: float,
+    guaranteed: float,
     loss_streak: int,
     age_months: int,
     in_plant: bool,
     plant_months: int,
     amortization: float,
-) -> tuple[float, float, float, float, int, int, int]:
+    income_tax: float,
+) -> tuple[float, float, float, float, float, int, int, int, float]:
     """A firm's books at the end of the month, after the support its levers granted: (profit,
-    margin, capital, debt, loss streak, age, months in plant). Profit is output less costs plus
-    support, all of it retained in capital; debt amortizes; the loss streak counts months in a
-    row with a loss or no output."""
-    profit = output - costs + support
+    margin, capital, debt, guaranteed debt, loss streak, age, months in plant, corporate income
+    tax). Profit is output less costs plus support, less the corporate income tax, the rate
+    `income_tax` of that when positive (a month's loss pays none and is not carried forward);
+    all of it is retained in capital; debt amortizes, every loan alike, so the guaranteed part
+    falls by the same share; the loss streak counts months in a row with a loss or no output."""
+    before_tax = output - costs + support
+    tax = income_tax * max(before_tax, 0.0)
+    profit = before_tax - tax
     margin = profit / output if output > 0 else 0.0
     idle_or_losing = profit < 0 or not output > 0
     return (
@@ -475,7 +502,24 @@ def settle_firm(
         margin,
         capital + profit,
         debt * (1.0 - amortization),
+        guaranteed * (1.0 - amortization),
         loss_streak + 1 if idle_or_losing else 0,
         age_months + 1,
         plant_months + 1 if in_plant else plant_months,
+        tax,
     )
+
+
+# ------------------------------------------------------------------------ 9. fiscal account
+def residual_value(cost: Float, age_months: Float, life_years: float) -> Float:
+    """What plant built for `cost` is worth `age_months` after it was built: its construction
+    cost depreciated straight line to nothing over `life_years` (4.11; `fiscal.plant_life_years`).
+    The county's plant is an asset: a lever that built it has not spent its value."""
+    age = np.asarray(age_months, dtype=np.float64)
+    return np.asarray(cost) * np.maximum(0.0, 1.0 - age / (12.0 * life_years))
+
+
+def discount_factor(month: Float, annual_rate: float) -> Float:
+    """The value at month 0 of a yuan paid at `month`: (1 + r)^(-month / 12), with r the
+    yearly `fiscal.discount_rate` (4.11)."""
+    return (1.0 + annual_rate) ** (-np.asarray(month, dtype=np.float64) / 12.0)

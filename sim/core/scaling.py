@@ -31,6 +31,7 @@ def scale_overrides(scenario: Scenario, tailors: int) -> dict[str, Any]:
         "population.tailors": int(tailors),
         "population.villages": max(1, round(scenario.population.villages * k)),
         "population.local_workers": round(scenario.population.local_workers * k),
+        "population.other_employment": round(scenario.population.other_employment * k),
     }
     for i, group in enumerate(scenario.population.initial_firms):
         out[f"population.initial_firms.{i}.count"] = max(

@@ -20,6 +20,7 @@ STREAM_NAMES = (
     "production",
     "exit",
     "mesa",
+    "measures",  # after the model's: adding it left every model stream as it was
 )
 
 
@@ -34,6 +35,7 @@ class Streams:
     production: np.random.Generator
     exit: np.random.Generator
     mesa: np.random.Generator
+    measures: np.random.Generator  # counterfactual draws of measures computed after a run
 
 
 def spawn_streams(seed: int) -> Streams:

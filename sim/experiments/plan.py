@@ -13,6 +13,7 @@ overrides:                    # optional: dotted overrides of the base, common t
   behaviour.return_migration.intercept: -1.5
 tailors: 200000               # optional: scale every run to this size (sim.core.scaling), last
 keep_months: 12               # optional: store every 12th month (and the last); or [0, 60, 120]
+kdensity_draws: 200           # optional: each stage's K-density test at the horizon (0: none)
 arms:                         # optional: name -> dotted overrides (default: one arm "base")
   no_policy: {}
   financing: {scenario: ../financing.yaml}       # runs on this scenario file instead of base
@@ -206,6 +207,9 @@ class SweepSpec(_Strict):
     overrides: dict[str, Any] = Field(default_factory=dict)  # common to every arm
     tailors: PosInt | None = None  # scale every run to this many tailors (sim.core.scaling)
     keep_months: Any = None  # None (all) | [months] | a step (int)
+    # Duranton-Overman K-density of each stage at the horizon, with this many counterfactual
+    # draws (0: not computed; sim.measures.kdensity), stored with each run's outcomes
+    kdensity_draws: Annotated[int, Field(strict=True, ge=0, le=10_000)] = 0
     arms: dict[str, Any] = Field(default_factory=lambda: {"base": {}})
     factors: list[Factor] = Field(default_factory=list)
     design: Design = Field(default_factory=Design)
@@ -316,6 +320,7 @@ class RunTask:
     factors: dict[str, Any]
     keep_months: Any
     tailors: int | None = None  # scale to this size after the overrides (sim.core.scaling)
+    kdensity_draws: int = 0  # K-density draws at the horizon (0: none)
 
     def scenario(self) -> Scenario:
         """The run's scenario: base, then the arm's and the point's overrides, then the scale."""
@@ -384,6 +389,7 @@ class SweepPlan:
                             factors=dict(values),
                             keep_months=self.spec.keep_months,
                             tailors=self.spec.tailors,
+                            kdensity_draws=self.spec.kdensity_draws,
                         )
                     )
         return out

@@ -9,8 +9,10 @@ Running. `run_sweep(path, out)` or `python -m sim sweep FILE --out results/NAME 
 [--scheduler local|tcp://host:port] [--restart]`. Results are stored per run as they finish
 (sim.experiments.store); rerunning the same command resumes, running only what is missing. A run
 that raises is recorded (status error, the error and its traceback) and the sweep goes on; such runs
-are tried again when the sweep is resumed. `sim.experiments.store.load_results(out)` reads it all
-back.
+are tried again when the sweep is resumed. A run's outcomes (`sim.measures.outcomes`: months to
+take-off, to a complete chain...) are computed in the worker from its full timeseries, before
+`keep_months` thins it, and stored with its record (columns of the runs table).
+`sim.experiments.store.load_results(out)` reads it all back.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from sim.experiments.store import (
 )
 from sim.io.files import atomic_write, atomic_write_text, git_commit, package_versions
 from sim.io.loading import scenario_to_yaml
+from sim.measures.kdensity import localisation_outcomes
 
 POOL_RETRIES = 2  # a run in flight when a local worker process dies is resubmitted this often
 
@@ -86,6 +89,11 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     out: dict[str, Any] = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
         result = run(task.scenario(), engine=task.engine, seed=task.seed)
+        # from the full series, before keep_months thins it: exact months whatever is kept
+        out["outcomes"] = result.outcomes()
+        if task.kdensity_draws:
+            done = result.duranton_overman(task.kdensity_draws)
+            out["outcomes"].update(localisation_outcomes(done))
         out["timeseries"] = _keep(result.timeseries, task.keep_months).reset_index(drop=True)
         out["status"] = "ok"
         out["error"] = ""
@@ -109,6 +117,7 @@ def _record(task: RunTask, out: dict[str, Any]) -> dict[str, Any]:
         "replicate": task.replicate,
         "seed": task.seed,
         "factors": {k: _jsonable(v) for k, v in task.factors.items()},
+        "outcomes": {k: _jsonable(v) for k, v in out.get("outcomes", {}).items()},
         "status": out["status"],
         "error": out.get("error", ""),
         "traceback": out.get("traceback", ""),

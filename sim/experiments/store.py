@@ -15,9 +15,12 @@ Layout of `results/NAME/`:
   replicate, seed, the factor values, then month and the measures; its status record is in the
   Parquet metadata too.
 - `records/<run>.json`: the status record of a finished or failed run: status (ok/error), error,
-  traceback, wall_seconds, worker, finished.
+  traceback, wall_seconds, worker, finished, and a finished run's outcomes
+  (`sim.measures.outcomes.run_outcomes`, computed from its full timeseries).
 - `runs.parquet`: every recorded run: run, point, arm, replicate, seed, factor values, status,
-  error, wall_seconds, worker, finished; rebuilt from the records when a session ends.
+  error, wall_seconds, worker, finished, then one column per run-level outcome (horizon,
+  takeoff_<m>x_month and _event per threshold, chain_complete_month..., self_sustaining; NaN for
+  a failed run); rebuilt from the records when a session ends.
 
 Every file is written to a temporary file in its folder and renamed when whole, so a file that
 exists is complete: a sweep killed at any moment (even SIGKILL) loses at most the runs in flight.
@@ -41,6 +44,7 @@ import yaml
 
 from sim.io.errors import InputError
 from sim.io.files import atomic_write, atomic_write_text
+from sim.measures.outcomes import order_columns
 
 MANIFEST = "manifest.yaml"
 RUNS_DIR = "runs"
@@ -258,6 +262,7 @@ class SweepStore:
         """The runs table from the records, sorted by point, arm (sweep order), replicate."""
         rows = []
         factor_keys = list(factor_keys)
+        outcome_keys: list[str] = []
         for rec in self.records():
             row = {k: rec.get(k) for k in KEY_COLUMNS}
             for k, v in (rec.get("factors") or {}).items():
@@ -265,9 +270,16 @@ class SweepStore:
                 if k not in factor_keys:
                     factor_keys.append(k)
             row.update({k: rec.get(k) for k in RECORD_COLUMNS})
+            for k, v in (rec.get("outcomes") or {}).items():
+                row[k] = v
+                if k not in outcome_keys:
+                    outcome_keys.append(k)
             rows.append(row)
-        columns = [*KEY_COLUMNS, *factor_keys, *RECORD_COLUMNS]
+        outcome_keys = order_columns(outcome_keys)
+        columns = [*KEY_COLUMNS, *factor_keys, *RECORD_COLUMNS, *outcome_keys]
         table = pd.DataFrame(rows, columns=columns)
+        for k in outcome_keys:  # numbers, NaN where a run failed (or its record predates them)
+            table[k] = pd.to_numeric(table[k], errors="coerce").astype(float)
         return _sort_runs(table, list(arm_order))
 
     def write_runs_table(self, table: pd.DataFrame) -> None:
@@ -292,9 +304,10 @@ def load_results(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(runs, timeseries) of a sweep's results folder, finished or not.
 
     `runs`: one row per recorded run (run, point, arm, replicate, seed, factor values, status,
-    error, wall_seconds, worker, finished), from the per-run records, so an interrupted sweep
-    loads too. `timeseries`: every finished run's kept months, stacked, sorted by point, arm (in
-    the sweep file's order), replicate and month.
+    error, wall_seconds, worker, finished, then the run-level outcomes of
+    `sim.measures.outcomes`, exact whatever months the sweep kept), from the per-run records, so
+    an interrupted sweep loads too. `timeseries`: every finished run's kept months, stacked,
+    sorted by point, arm (in the sweep file's order), replicate and month.
     """
     store = SweepStore(directory)
     manifest = store.read_manifest()

@@ -23,6 +23,7 @@ import numpy as np
 from sim.core.chain import ValueChain
 from sim.core.codes import ORIGINS, STATUSES
 from sim.core.space import County
+from sim.measures import fiscal
 
 if TYPE_CHECKING:
     from sim.core.world import World
@@ -56,17 +57,33 @@ def columns(chain: ValueChain, county: County, levers: Sequence[str]) -> list[st
     cols += ["employment", "employment_tailors", "employment_local", "output", "margin"]
     cols += [f"tailors_{s}" for s in STATUSES] + ["tailors_home", "returns", "departures"]
     cols += [f"births_{o}" for o in ORIGINS] + [f"deaths_{o}" for o in ORIGINS]
-    cols += ["eg_gamma", "eg_G", "eg_H", "hhi_zones", "morans_i"]
-    cols += [
-        f"lq_{z}" for z, k in zip(county.zone_names, county.zone_kinds, strict=True) if k != "other"
-    ]
+    for suffix in ("", "_zones"):  # on equal blocks, then on the zones
+        cols += [f"eg_gamma_cluster{suffix}", *[f"eg_gamma_{s}{suffix}" for s in chain.stages]]
+        cols += [f"egk_{a}_{b}{suffix}" for a, b in linked_pairs(chain)]
+    cols += ["hhi_zones", "morans_i"]
+    cols += [f"lq_{z}" for z, park in zip(county.zone_names, county.park, strict=True) if park]
+    cols += ["park_share"]
+    cols += [f"spec_{z}" for z, d in zip(county.zone_names, county.has_design, strict=True) if d]
     cols += ["chain_completeness", "local_sourcing_ratio", "plant_free_m2", "plant_rent_collected"]
     cols += [f"cost_{lever}" for lever in levers] + [
         "cost_total",
         "jobs_per_million_yuan",
         "taken_off",
     ]
+    cols += fiscal.columns(levers)
     return cols
+
+
+def linked_pairs(chain: ValueChain) -> list[tuple[str, str]]:
+    """The pairs of stages (in chain order) that share a chain link in either direction: the
+    pairs whose coagglomeration is measured."""
+    S = chain.n
+    return [
+        (chain.stages[i], chain.stages[j])
+        for i in range(S)
+        for j in range(i + 1, S)
+        if chain.linked[i, j] > 0
+    ]
 
 
 def firm_aggregates(snap: Snapshot, world: World) -> dict[str, object]:
@@ -74,8 +91,10 @@ def firm_aggregates(snap: Snapshot, world: World) -> dict[str, object]:
     `Snapshot` (the Mesa engine's path; the vector engine computes the same in one compiled
     pass, `sim.engines.vector.kernels.month_totals`, and tests/test_vector_measures.py checks
     the two agree on the same state)."""
-    S, Z = world.chain.n, world.county.n_zones
-    W, H = world.county.width, world.county.height
+    county = world.county
+    S, Z, B = world.chain.n, county.n_zones, county.n_blocks
+    W, H = county.width, county.height
+    block = county.block_of_cell[snap.x * H + snap.y]
     density = np.zeros((W, H))
     np.add.at(density, (snap.x, snap.y), 1.0)
     z = density - snap.stage.size / (W * H)
@@ -85,8 +104,13 @@ def firm_aggregates(snap: Snapshot, world: World) -> dict[str, object]:
         "tailor_workers": float(snap.tailor_workers.sum()),
         "output": float(snap.output.sum()),
         "profit": float(snap.profit.sum()),
-        "workers_sq": float(np.sum(snap.workers**2)),
-        "emp_zone": np.bincount(snap.zone, weights=snap.workers, minlength=Z),
+        "workers_sq_stage": np.bincount(snap.stage, weights=snap.workers**2, minlength=S),
+        "emp_stage_zone": np.bincount(
+            snap.stage * Z + snap.zone, weights=snap.workers, minlength=S * Z
+        ),
+        "emp_stage_block": np.bincount(
+            snap.stage * B + block, weights=snap.workers, minlength=S * B
+        ),
         "present": np.bincount(snap.stage, weights=(snap.workers > 0), minlength=S) > 0,
         "out_stage": np.bincount(snap.stage, weights=snap.output, minlength=S),
         "moran_parts": np.array(
@@ -101,14 +125,16 @@ def firm_aggregates(snap: Snapshot, world: World) -> dict[str, object]:
 
 def county_books(world: World, month: int) -> dict[str, object]:
     """The month's county-level figures that `MonthLog.record` takes: local sourcing shares,
-    free plant, plant rent, each lever's spending, and whether the take-off window is open."""
+    free plant, plant rent, each lever's gross cost (`Lever.cost`), whether the take-off window
+    is open, and the fiscal books (`sim.measures.fiscal.books`)."""
     gov = world.gov
     return {
         "local_share": world.local_share,
         "plant_free": float(world.plant.sum()),
         "plant_rent": gov.plant_rent_collected,
-        "spent": [lever.spent for lever in gov.levers],
+        "spent": [lever.cost for lever in gov.levers],
         "takeoff_ready": world.takeoff_ready(month),
+        "fiscal": fiscal.books(world),
     }
 
 
@@ -126,8 +152,9 @@ _LOG_FIELDS = (
     "tailor_workers",
     "output",
     "profit",
-    "workers_sq",  # sum over firms of workers^2 (EG plant Herfindahl)
-    "emp_zone",  # (Z,) employment by zone
+    "workers_sq_stage",  # (S,) sum over a stage's firms of workers^2 (EG plant Herfindahl)
+    "emp_stage_zone",  # (S, Z) employment by stage and zone
+    "emp_stage_block",  # (S, B) employment by stage and equal block
     "present",  # (S,) stage has a firm with workers
     "out_stage",  # (S,) output by stage
     "local_share",  # (S,)
@@ -139,8 +166,9 @@ _LOG_FIELDS = (
     "deaths",
     "plant_free",
     "plant_rent",
-    "spent",  # (levers,)
+    "spent",  # (levers,) each lever's gross cost, Lever.cost
     "takeoff_ready",
+    "fiscal",  # sim.measures.fiscal.books
 )
 
 
@@ -208,23 +236,18 @@ class MonthLog:
         for i, o in enumerate(ORIGINS):
             out[f"deaths_{o}"] = deaths[:, i]
 
-        # Ellison-Glaeser over zones, land area as aggregate employment (metrics.ellison_glaeser)
-        emp_zone = d["emp_zone"].reshape(T, Z).astype(float)
-        area = county.area.astype(float)
-        nan = np.full(T, np.nan)
-        gamma, G, H = nan.copy(), nan.copy(), nan.copy()
-        ok = (firms > 0) & (employment > 0) & (area.sum() > 0)
-        if ok.any():
-            x = area / area.sum()
-            tot = employment[ok]
-            s_ = emp_zone[ok] / tot[:, None]
-            G[ok] = np.sum((s_ - x) ** 2, axis=1)
-            H[ok] = d["workers_sq"][ok] / tot**2
-            one_minus_x2 = 1.0 - float(np.sum(x**2))
-            den = one_minus_x2 * (1.0 - H[ok])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gamma[ok] = np.where(den > 0, (G[ok] - one_minus_x2 * H[ok]) / den, np.nan)
-        out["eg_gamma"], out["eg_G"], out["eg_H"] = gamma, G, H
+        # agglomeration on equal blocks and on the zones (`agglomeration_columns`)
+        emp_sz = d["emp_stage_zone"].reshape(T, S, Z).astype(float)
+        emp_sb = d["emp_stage_block"].reshape(T, S, county.n_blocks).astype(float)
+        wsq = d["workers_sq_stage"].reshape(T, S).astype(float)
+        pairs = linked_pairs(chain)
+        for suffix, emp, other in (
+            ("", emp_sb, county.other_emp_block),
+            ("_zones", emp_sz, county.other_emp_zone),
+        ):
+            for name, col in agglomeration_columns(chain, emp, wsq, other, pairs).items():
+                out[name + suffix] = col
+        emp_zone = emp_sz.sum(axis=1)
         # Herfindahl of zone employment (metrics.herfindahl)
         peak = emp_zone.max(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -235,25 +258,34 @@ class MonthLog:
         # month's sums (deviations from the mean count z: sum z^2, sum over neighbours z z')
         den, half, constant = d["moran_parts"].reshape(T, 3).T
         n = county.width * county.height
-        pairs = county.width * (county.height - 1) + (county.width - 1) * county.height
+        n_pairs = county.width * (county.height - 1) + (county.width - 1) * county.height
         with np.errstate(divide="ignore", invalid="ignore"):
-            moran = (n / (2 * pairs)) * (2 * half) / den
+            moran = (n / (2 * n_pairs)) * (2 * half) / den
         out["morans_i"] = np.where((constant > 0) | (n < 2), np.nan, moran)
-        # location quotients of zone employment against zone area (metrics.location_quotient)
-        E = area.sum()
+        # location quotients of cluster employment in each park zone against the zone's total
+        # employment, other industries included (metrics.location_quotient), the park's share of
+        # cluster employment, and each designed zone's share of its employment in its stages
+        total_zone = emp_zone + county.other_emp_zone
+        E, T_all = emp_zone.sum(axis=1), total_zone.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            lq = (emp_zone / np.where(area > 0, area, 1.0)) / (employment / E)[:, None]
-        lq = np.where((area > 0)[None, :] & (employment > 0)[:, None] & (E > 0), lq, np.nan)
-        for i, (zn, k) in enumerate(zip(county.zone_names, county.zone_kinds, strict=True)):
-            if k != "other":
+            lq = (emp_zone / total_zone) / (E / T_all)[:, None]
+            park_share = emp_zone[:, county.park].sum(axis=1) / E
+            spec = np.einsum("tsz,zs->tz", emp_sz, county.designated.astype(float)) / emp_zone
+        lq = np.where((total_zone > 0) & (E > 0)[:, None], lq, np.nan)
+        for i, zn in enumerate(county.zone_names):
+            if county.park[i]:
                 out[f"lq_{zn}"] = lq[:, i]
+        out["park_share"] = np.where(E > 0, park_share, np.nan)
+        for i, zn in enumerate(county.zone_names):
+            if county.has_design[i]:
+                out[f"spec_{zn}"] = np.where(emp_zone[:, i] > 0, spec[:, i], np.nan)
 
         # chain completeness (metrics.chain_completeness) and local sourcing
         links = chain.links & ~np.eye(S, dtype=bool)
         n_links = int(links.sum())
         present = d["present"].reshape(T, S).astype(bool)
         if n_links == 0:
-            completeness = nan.copy()
+            completeness = np.full(T, np.nan)
         else:
             both = present[:, :, None] & present[:, None, :]
             completeness = (both & links).reshape(T, -1).sum(axis=1) / n_links
@@ -280,4 +312,50 @@ class MonthLog:
             & (employment >= tk.employment_multiple * initial_employment)
             & (np.isnan(completeness) | (completeness >= tk.min_completeness))
         ).astype(np.int64)
+        out.update(fiscal.frame(self.data, world, last))  # from the whole history
         return out
+
+
+def agglomeration_columns(
+    chain: ValueChain,
+    emp: np.ndarray,
+    workers_sq: np.ndarray,
+    other: np.ndarray,
+    pairs: list[tuple[str, str]],
+) -> dict[str, np.ndarray]:
+    """Ellison-Glaeser gamma of each stage and of the cluster (all stages as one industry), and
+    the Ellison-Glaeser-Kerr coagglomeration of each linked pair, over a month axis: `emp` is
+    (months, stages, areas) employment, `workers_sq` (months, stages) the sum of squared firm
+    employment, `other` (areas,) the county's other employment. `x_m` is each area's share of
+    all employment (cluster and other), as EG (1997) and EGK (2010) take aggregate employment
+    (`metrics.ellison_glaeser`, `metrics.coagglomeration`); NaN where a share is undefined."""
+    by_stage = emp.sum(axis=2)  # (T, S)
+    total = emp.sum(axis=1) + other[None, :]  # (T, A)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = total / total.sum(axis=1, keepdims=True)
+        one_minus_x2 = 1.0 - np.sum(x**2, axis=1)  # (T,)
+        share = emp / by_stage[:, :, None]  # s_m of each stage
+        cluster_emp = by_stage.sum(axis=1)
+        cluster_share = emp.sum(axis=1) / cluster_emp[:, None]
+
+    def gamma(s: np.ndarray, H: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        G = np.sum((s - x) ** 2, axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = (G - one_minus_x2 * H) / (one_minus_x2 * (1.0 - H))
+        return np.where(ok & (one_minus_x2 > 0) & (H < 1.0), g, np.nan)
+
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        H_cluster = workers_sq.sum(axis=1) / cluster_emp**2
+    out["eg_gamma_cluster"] = gamma(cluster_share, H_cluster, cluster_emp > 0)
+    for i, st in enumerate(chain.stages):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            H = workers_sq[:, i] / by_stage[:, i] ** 2
+        out[f"eg_gamma_{st}"] = gamma(share[:, i, :], H, by_stage[:, i] > 0)
+    for a, b in pairs:
+        i, j = chain.stages.index(a), chain.stages.index(b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.sum((share[:, i, :] - x) * (share[:, j, :] - x), axis=1) / one_minus_x2
+        ok = (by_stage[:, i] > 0) & (by_stage[:, j] > 0) & (one_minus_x2 > 0)
+        out[f"egk_{a}_{b}"] = np.where(ok, c, np.nan)
+    return out

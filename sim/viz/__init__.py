@@ -4,8 +4,9 @@ Three modules, one job each, and this package re-exports their public names:
 
 - `sim.viz.style`: the shared look (rcParams `STYLE` and `style()`, one colour per stage and arm:
   `stage_color`, `arm_color`), `save` (PNG and SVG, atomically) and `PlotError`;
-- `sim.viz.charts`: charts of runs and sweeps (`trajectories`, `forest`, `cost_effect`) and the
-  sensitivity panels (`sobol_indices`, `morris`, `index_kind`, `short_names`);
+- `sim.viz.charts`: charts of runs and sweeps (`trajectories`, `forest`, `cost_effect`,
+  `km_curves`) and the sensitivity panels (`sobol_indices`, `morris`, `index_kind`,
+  `short_names`);
 - `sim.viz.maps`: the county map (`county_map`, drawn by `draw_county`), `map_small_multiples`,
   `completeness_heatmap` and `animate_map`.
 
@@ -21,6 +22,8 @@ from sim.viz.charts import (
     cost_effect,
     forest,
     index_kind,
+    k_density,
+    km_curves,
     morris,
     short_names,
     sobol_indices,
@@ -57,6 +60,8 @@ __all__ = [
     "draw_county",
     "forest",
     "index_kind",
+    "k_density",
+    "km_curves",
     "map_small_multiples",
     "morris",
     "save",

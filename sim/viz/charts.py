@@ -1,13 +1,16 @@
 """Charts of runs and sweeps: trajectories with bands, forest plots of paired lever effects,
-cost against effect, and the sensitivity panels (Sobol S1/ST bars, Morris mu_star against sigma).
+cost against effect, Kaplan-Meier curves of the months to take-off, Duranton-Overman K-densities
+with their counterfactual bands, and the sensitivity panels
+(Sobol S1/ST bars, Morris mu_star against sigma).
 
 Why a module of its own: these are the figures of numbers over months and over arms, read from
 the project's tables; they share no drawing with the county map (`sim.viz.maps`), only the look of
 `sim.viz.style`. Inputs: a `RunResult` (one run), or a sweep's stacked timeseries
 (`sim.load_results(dir)[1]`: columns arm, replicate, seed, month and the measures), the paired
 effects of `sim.experiments.compare.paired_effects`, the final rows of
-`sim.experiments.compare.final_rows` and the tidy index table of `sim.experiments.sensitivity` (arm,
-outcome, parameter, index, value, conf). Each function returns a matplotlib Figure.
+`sim.experiments.compare.final_rows` (for `km_curves`, a table of runs with their run-level
+outcomes: `sim.load_results(dir)[0]`) and the tidy index table of `sim.experiments.sensitivity`
+(arm, outcome, parameter, index, value, conf). Each function returns a matplotlib Figure.
 """
 
 from __future__ import annotations
@@ -25,7 +28,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
+from sim.experiments.compare import by_horizon, common_horizon
 from sim.experiments.run import RunResult
+from sim.experiments.survival import kaplan_meier
+from sim.measures.kdensity import DOResult
+from sim.measures.outcomes import label
 from sim.viz.style import (
     INDEX_COLORS,
     PlotError,
@@ -34,12 +41,15 @@ from sim.viz.style import (
     _styled,
     arm_color,
     check_columns,
+    stage_color,
 )
 
 __all__ = [
     "cost_effect",
     "forest",
     "index_kind",
+    "k_density",
+    "km_curves",
     "morris",
     "short_names",
     "sobol_indices",
@@ -48,7 +58,14 @@ __all__ = [
 
 BAND_DESCRIPTIONS = {"quantile": "central {p} of runs", "ci": "{p} CI of the mean (Student t)"}
 
-LABELS = {"eg_gamma": "Ellison-Glaeser gamma", "morans_i": "Moran's I", "hhi_zones": "HHI (zones)"}
+LABELS = {
+    "eg_gamma_cluster": "Ellison-Glaeser gamma, cluster (blocks)",
+    "eg_gamma_garment": "Ellison-Glaeser gamma, garment (blocks)",
+    "egk_fabric_garment": "coagglomeration, fabric-garment (blocks)",
+    "park_share": "park's share of cluster employment",
+    "morans_i": "Moran's I",
+    "hhi_zones": "HHI (zones)",
+}
 
 
 def _title(text: str) -> str:
@@ -318,6 +335,86 @@ def cost_effect(
     a.set_xlabel("fiscal cost, million yuan (mean over seeds, 95% interval)")
     a.set_ylabel(f"{_title(outcome)} vs {baseline} at the horizon")
     a.set_title("Cost against effect (paired mean, 95% interval)")
+    return fig
+
+
+# ----------------------------------------------------------------------------------- survival
+@_styled
+def km_curves(runs: pd.DataFrame, outcome: str = "takeoff_3x") -> Figure:
+    """Kaplan-Meier curves of one time outcome, one per arm: the share of runs in which the event
+    (take-off at a threshold, a complete chain...) has happened by each month, 1 - S(t), with
+    its pointwise 95% Greenwood (log-log) band.
+
+    Why 1 - S: it reads as "share taken off by month t" and ends at the P(by the horizon) of the
+    comparison's table. Runs where the event has not happened are censored at the common
+    horizon (`sim.experiments.compare.by_horizon`), not counted as failures. `runs`: one row
+    per run with columns arm, `<outcome>_month` and `<outcome>_event` (a sweep's runs table, or
+    `with_run_outcomes(final_rows(ts), runs)`).
+    """
+    tm, ev = f"{outcome}_month", f"{outcome}_event"
+    check_columns(runs, ["arm", tm, ev], "runs")
+    data = by_horizon(runs)
+    h = common_horizon(runs)
+    if math.isnan(h):
+        h = float(data[tm].max())
+    fig = _new_figure(5.8, 3.9)
+    a = fig.subplots()
+    for arm, g in data.groupby("arm", sort=False):
+        g = g[g[tm].notna()]
+        if g.empty:
+            continue
+        km = kaplan_meier(g[tm].to_numpy(), g[ev].to_numpy())
+        last = km.survival[-1] if km.survival.size else 1.0
+        x = np.concatenate([[0.0], km.time, [h]])
+        s = np.concatenate([[1.0], km.survival, [last]])
+        lo = np.concatenate([[1.0], km.lo, [km.lo[-1] if km.lo.size else 1.0]])
+        hi = np.concatenate([[1.0], km.hi, [km.hi[-1] if km.hi.size else 1.0]])
+        color = arm_color(str(arm))
+        k = int(g[ev].sum())
+        a.step(x, 1 - s, where="post", color=color, label=f"{arm}: {k}/{km.n} by month {h:.0f}")
+        a.fill_between(x, 1 - hi, 1 - lo, step="post", color=color, alpha=0.12, lw=0)
+    a.set_xlim(0, h)
+    a.set_ylim(-0.02, 1.02)
+    a.set_xlabel("month")
+    a.set_ylabel("share of runs reached (1 - S)")
+    a.legend(loc="upper left")
+    a.set_title(
+        f"Months to {label(outcome)}\nKaplan-Meier, 95% Greenwood band (censored at month {h:.0f})"
+    )
+    return fig
+
+
+def k_density(results: dict[str, DOResult | None], stages: Sequence[str] | None = None) -> Figure:
+    """Duranton-Overman K-densities of a run's stages (`RunResult.duranton_overman()`), one
+    panel each: the stage's K(d) over distance in km against the counterfactuals' local band
+    (5th-95th percentile at each distance, shaded) and global band (dashed: only 5% of
+    counterfactuals leave it anywhere). Above the upper global band somewhere: localised.
+
+    Why a panel per stage: the bands are the stage's own (drawn with its number of firms and
+    its bandwidth), so K-densities of different stages are not compared on one axis."""
+    shown = [s for s in (stages or results) if results.get(s) is not None]
+    if not shown:
+        raise PlotError("k_density", "results", "no stage with 2 firms and a firm of another stage")
+    cols = min(3, len(shown))
+    rows = -(-len(shown) // cols)
+    fig = _new_figure(4.0 * cols, 3.0 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for a, stage in zip(axes, shown, strict=False):
+        r = results[stage]
+        assert r is not None
+        d, color = r.distances_km, stage_color(stage)
+        a.fill_between(d, r.local_lo, r.local_hi, color="0.85", lw=0, label="local 90% band")
+        a.plot(d, r.global_hi, color="0.4", ls="--", lw=1, label="global band")
+        a.plot(d, r.global_lo, color="0.4", ls="--", lw=1)
+        a.plot(d, r.k, color=color, lw=2, label=stage)
+        verdict = "localised" if r.localised else "dispersed" if r.dispersed else "neither"
+        a.set_title(f"{stage}: {r.plants} firms, {verdict}")
+        a.set_xlabel("distance (km)")
+        a.set_ylabel("K-density")
+        a.set_xlim(0, d[-1])
+    for a in axes[len(shown) :]:
+        a.set_visible(False)
+    axes[0].legend(loc="upper right")
     return fig
 
 

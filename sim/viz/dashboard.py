@@ -269,9 +269,9 @@ def _million(v: float) -> str:
 
 @solara.component
 def FiscalReadout(model: DashboardModel):
-    """Fiscal cost by lever so far against its budget, the month, the slider values the model
-    was built with, and the step timing. Plain HTML: solara.Markdown would fetch KaTeX and
-    Mermaid from a CDN."""
+    """Gross fiscal cost by lever so far (`cost_<lever>`: within its budget and beyond it)
+    against its budget, the month, the slider values the model was built with, and the step
+    timing. Plain HTML: solara.Markdown would fetch KaTeX and Mermaid from a CDN."""
     update_counter.get()
     c = model.current
     rows = [
@@ -302,7 +302,7 @@ def FiscalReadout(model: DashboardModel):
   &middot; firms {c["firms"]:.0f} &middot; tailors home {c["tailors_home"]:.0f}
   &middot; chain completeness {c["chain_completeness"]:.2f}</div>
 <table class="fiscal">
-  <tr><th>lever (million yuan)</th><th>spent</th><th>budget</th></tr>
+  <tr><th>lever (million yuan)</th><th>cost</th><th>budget</th></tr>
   {cells}
   <tr><td><b>total</b></td><td class="num" id="cost-total"><b>{_million(c["cost_total"])}</b></td>
       <td class="num">{_million(total_budget)}</td></tr>
@@ -338,7 +338,8 @@ PLOTS = [
         post_process=_labelled("Chain completeness (share of chain links local)", "share"),
     ),
     make_plot_component(
-        "eg_gamma", post_process=_labelled("Ellison-Glaeser gamma (agglomeration)", "gamma")
+        "eg_gamma_cluster",
+        post_process=_labelled("Ellison-Glaeser gamma of the cluster (blocks)", "gamma"),
     ),
 ]
 

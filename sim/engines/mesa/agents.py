@@ -110,6 +110,7 @@ class Firm(FixedAgent):
         productivity: float,
         target: int,
         age: int = 0,
+        guaranteed: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.cell = cell
@@ -122,19 +123,23 @@ class Firm(FixedAgent):
         self.locals = 0
         self.capital = capital
         self.debt = debt
+        self.guaranteed = guaranteed  # the part of the debt a lever guarantees (7.9)
         self.productivity = productivity
         self.age = age
         self.born = model.month
         self.target = target
         self.plant_m2 = 0.0
         self.plant_months = 0
+        self.plant_discount = False  # its tenancy carries the plant lever's rent discount
         self.margin = 0.0
         self.output = 0.0
         self.profit = 0.0
         self.loss_streak = 0
         self.requests = np.zeros(len(model.gov.support))  # support asked of each paying lever
+        self.tax_parts = np.zeros(len(model.gov.support))  # of which output tax waived
         self.costs = 0.0
         self.plant_rent_due = 0.0
+        self.income_tax = 0.0  # this month's corporate income tax
 
     @property
     def workers(self) -> int:
@@ -195,11 +200,13 @@ class Firm(FixedAgent):
             self.plant_months,
             self.age,
             env.lever_terms[:, self.zone],
+            float(self.plant_discount),
             b,
             m.spec.levers,
         )
         self.costs, self.requests = float(acc[0]), np.array(acc[1:4], dtype=float)
         self.plant_rent_due = float(acc[4])
+        self.tax_parts = np.array(acc[5:8], dtype=float)
 
     def settle(self, granted_share: np.ndarray) -> None:
         """Profit after supports actually granted; capital, debt and loss streak update."""
@@ -214,20 +221,24 @@ class Firm(FixedAgent):
             self.margin,
             self.capital,
             self.debt,
+            self.guaranteed,
             self.loss_streak,
             self.age,
             self.plant_months,
+            self.income_tax,
         ) = rules.settle_firm(
             self.output,
             self.costs,
             support,
             self.capital,
             self.debt,
+            self.guaranteed,
             self.loss_streak,
             self.age,
             self.plant_m2 > 0,
             self.plant_months,
             m.spec.behaviour.production.amortization,
+            m.spec.behaviour.taxes.corporate_income_tax,
         )
 
     def should_exit(self) -> bool:

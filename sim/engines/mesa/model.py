@@ -179,6 +179,7 @@ class ClusterModel(Model):
         productivity: float,
         age: int = 0,
         take_plant: bool = True,
+        guaranteed: float = 0.0,
     ) -> Firm:
         x, y = (int(v) for v in self.county.cell_xy(cell_flat))
         zone = int(self.county.zone_of_cell[x, y])
@@ -195,11 +196,14 @@ class ClusterModel(Model):
             productivity,
             target,
             age,
+            guaranteed,
         )
         need = float(self.world.plant_need(target))
         if take_plant and self.world.plant[x, y] >= need > 0:
             self.world.plant[x, y] -= need
             firm.plant_m2 = need
+            # moving in where the plant lever acts: the rent discount is promised (7.9)
+            firm.plant_discount = bool(self.gov.discount_zones(self.month)[zone])
         self._count(firm, +1)
         self._founder_view.clear()  # zone counts and free plant have changed
         if age == 0:
@@ -213,9 +217,8 @@ class ClusterModel(Model):
 
     def _remove_firm(self, firm: Firm) -> None:
         """Exit: workers and owner go back to the job market, plant space back to the stock,
-        and a guaranteed share of the firm's debt is repaid by the financing lever."""
-        if self.gov.exit_cover_zones(self.month)[firm.zone]:
-            self.gov.pay_exit_debt(firm.debt, self.month)
+        and the guarantor is charged for the firm's guaranteed debt, whenever it was raised."""
+        self.gov.charge_guarantees(firm.guaranteed)
         for t in list(firm.staff):
             self.set_status(t, UNEMPLOYED_HOME)
         self.local_pool += firm.locals
@@ -311,6 +314,12 @@ class ClusterModel(Model):
         if not rules.can_finance(tailor.savings, credit, cost):
             return
         equity, debt = rules.founder_equity(tailor.savings, cost)
+        unguaranteed = float(
+            rules.founder_credit(tailor.savings, ent.credit_cap, ent.credit_leverage)
+        )
+        guaranteed = rules.guaranteed_debt(
+            0.0, 0.0, debt, unguaranteed, bool(self.gov.guarantee_zones(self.month)[zone])
+        )
         tailor.savings -= equity
         self.set_status(tailor, ENTREPRENEUR)
         self._add_firm(
@@ -323,6 +332,7 @@ class ClusterModel(Model):
             debt=debt,
             target=ent.startup_workers,
             productivity=self._entry_productivity(self.streams.founding, ent.startup_workers),
+            guaranteed=guaranteed,
         )
 
     def _entry_productivity(self, g: np.random.Generator, workers: int) -> float:
@@ -366,6 +376,8 @@ class ClusterModel(Model):
         tailors first (in random order) and then local workers."""
         g = self.streams.labour
         kpw = self.spec.behaviour.entrepreneurship.capital_per_worker
+        base_leverage = self.spec.behaviour.production.credit_leverage
+        guarantee = self.gov.guarantee_zones(self.month)
         firms = self.firms.shuffle()
         firms.do("plan_employment")
         for f in firms:
@@ -394,7 +406,12 @@ class ClusterModel(Model):
             take = min(max(f.target - f.workers, 0), self.local_pool)
             f.locals += take
             self.local_pool -= take
-            f.debt += rules.machine_debt(max(f.workers - before[f], 0), f.age, kpw)
+            new_debt = rules.machine_debt(max(f.workers - before[f], 0), f.age, kpw)
+            f.guaranteed = rules.guaranteed_debt(
+                f.guaranteed, f.debt, new_debt,
+                rules.credit_room(f.capital, 0.0, base_leverage), bool(guarantee[f.zone]),
+            )  # fmt: skip
+            f.debt += new_debt
         self.world.last_vacancies = float(vacancies)
 
     def _phase_production(self) -> None:
@@ -403,18 +420,24 @@ class ClusterModel(Model):
         self.firms.do("produce")
 
     def _phase_accounts(self) -> None:
-        """Government, second half: grant lever support within budgets; firms settle."""
+        """Government, second half: grant lever support within budgets; firms settle and pay
+        their taxes."""
         firms = self.firms
         requested = np.zeros(len(self.gov.support))
+        tax_parts = np.zeros(len(self.gov.support))
         for f in firms:
             requested += f.requests
-        share = self.gov.grant_support(requested, self.month)
+            tax_parts += f.tax_parts
+        share = self.gov.grant_support(requested, tax_parts, self.month)
         firms.do("settle", share)
         out = np.zeros(self.chain.n)
         profit = np.zeros(self.chain.n)
+        income_tax = 0.0
         for f in firms:
             out[f.stage] += f.output
             profit[f.stage] += f.profit
+            income_tax += f.income_tax
+        self.gov.collect_taxes(float(out.sum()), income_tax)
         self.world.record_accounts(out, profit)
 
     def _phase_exit(self) -> None:
@@ -483,6 +506,7 @@ class ClusterModel(Model):
             "local_workers": f.locals,
             "capital": f.capital,
             "debt": f.debt,
+            "guaranteed_debt": f.guaranteed,
             "productivity": f.productivity,
             "age_months": f.age,
             "in_plant": f.plant_m2 > 0,

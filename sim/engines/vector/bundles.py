@@ -60,11 +60,13 @@ class FirmsEntry(NamedTuple):
     owner: np.ndarray
     capital: np.ndarray
     debt: np.ndarray
+    guaranteed: np.ndarray
     target: np.ndarray
     productivity: np.ndarray
     age: np.ndarray
     born: np.ndarray
     plant_m2: np.ndarray
+    plant_discount: np.ndarray
     first_staff: np.ndarray
     tailors: np.ndarray
 
@@ -79,6 +81,7 @@ class FirmsLabour(NamedTuple):
     age: np.ndarray
     capital: np.ndarray
     debt: np.ndarray
+    guaranteed: np.ndarray
     margin: np.ndarray
     zone: np.ndarray
 
@@ -95,6 +98,7 @@ class FirmsProduction(NamedTuple):
     age: np.ndarray
     plant_m2: np.ndarray
     plant_months: np.ndarray
+    plant_discount: np.ndarray
     debt: np.ndarray
 
 
@@ -106,6 +110,7 @@ class FirmsBooks(NamedTuple):
     margin: np.ndarray
     capital: np.ndarray
     debt: np.ndarray
+    guaranteed: np.ndarray
     loss_streak: np.ndarray
     age: np.ndarray
     plant_m2: np.ndarray
@@ -120,7 +125,7 @@ class FirmsExit(NamedTuple):
     age: np.ndarray
     profit: np.ndarray
     capital: np.ndarray
-    debt: np.ndarray
+    guaranteed: np.ndarray
     loss_streak: np.ndarray
     stage: np.ndarray
     zone: np.ndarray
@@ -181,20 +186,22 @@ class Accounts(NamedTuple):
     plant_request: np.ndarray
     rent_due: np.ndarray
     stage: np.ndarray  # int64
+    tax_requested: np.ndarray  # (3,) the tax part of each lever's requests, summed over firms
 
 
 class MonthTotals(NamedTuple):
     """The month's aggregates of the living firms (`kernels.month_totals`)."""
 
     cross: np.ndarray  # int64, firms by (stage, zone), flat
-    emp_zone: np.ndarray  # employment by zone
+    emp_stage_zone: np.ndarray  # employment by (stage, zone), flat
+    emp_stage_block: np.ndarray  # employment by (stage, block), flat
+    workers_sq_stage: np.ndarray  # by stage, the sum of squared firm employment
     present: np.ndarray  # bool by stage: a firm with workers
     out_stage: np.ndarray  # output by stage
     employment: float
     tailor_workers: float
     output: float
     profit: float
-    workers_sq: float  # the sum of squared firm employment
     moran_parts: np.ndarray  # Moran's I of firms per cell: (den, half, constant)
 
 
@@ -207,4 +214,4 @@ def plain(bundle: tuple) -> tuple:
 def empty_accounts() -> Accounts:
     """The accounts of no firm (before the first production)."""
     z = np.empty(0)
-    return Accounts(z, z, z, z, z, z, np.empty(0, dtype=np.int64))
+    return Accounts(z, z, z, z, z, z, np.empty(0, dtype=np.int64), np.zeros(3))

@@ -50,6 +50,7 @@ COMPILED = (
     "hiring_target",
     "credit_room",
     "machine_debt",
+    "guaranteed_debt",
     "shocked_productivity",
     "forced_exit",
     "can_finance",

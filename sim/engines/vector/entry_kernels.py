@@ -130,11 +130,14 @@ def draw_cells(
 
 @jit()
 def _write_entrants(
-    start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age, born,
-    gets, need, firms, grid,
+    start, cells, stage, origin, anchor, owner, capital, debt, guaranteed, target, productivity,
+    age, born, gets, need, discount_z, firms, grid,
 ):  # fmt: skip
     """Entrants fill the firm slots from `start` and are counted in the firm counts,
-    neighbourhood sums and zone counts; those marked in `gets` take their `need` of plant."""
+    neighbourhood sums and zone counts; those marked in `gets` take their `need` of plant, and
+    are promised the plant lever's rent discount where `discount_z` holds for their zone
+    (`Government.discount_zones`). `guaranteed` is the part of each one's debt a lever
+    guarantees (`rules.guaranteed_debt`)."""
     n_cells, height, window, boxes = grid.n_cells, grid.height, grid.window, grid.boxes
     zone_of_cell, plant, zone_counts, counts = (
         grid.zone_of_cell,
@@ -152,6 +155,7 @@ def _write_entrants(
         firms.productivity,
     )
     f_age, f_born, f_plant_m2 = firms.age, firms.born, firms.plant_m2
+    f_guaranteed, f_plant_discount = firms.guaranteed, firms.plant_discount
     for i in range(cells.size):
         f = start + i
         c, s = cells[i], stage[i]
@@ -167,10 +171,12 @@ def _write_entrants(
         f_owner[f] = owner[i]
         f_capital[f] = capital[i]
         f_debt[f] = debt[i]
+        f_guaranteed[f] = guaranteed[i]
         f_target[f] = target[i]
         f_productivity[f] = productivity[i]
         f_age[f] = age[i]
         f_born[f] = born
+        f_plant_discount[f] = gets[i] and discount_z[z]
         if gets[i]:
             plant[c] -= need[i]
             f_plant_m2[f] = need[i]
@@ -197,19 +203,19 @@ def _first_come(cells, need, plant):
 @jit()
 def add_firms(
     start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age, born,
-    plant_mode, gets, need, firms, grid, births, count_births,
+    plant_mode, gets, need, discount_z, firms, grid, births, count_births,
 ):  # fmt: skip
-    """New firms (the initial ones and the engine's tests): see `_write_entrants`. Plant: with
-    `plant_mode` 0 none is taken; 1, first come first served (`_first_come`); 2, those marked
-    in `gets`."""
+    """New firms (the initial ones and the engine's tests): see `_write_entrants`; none of their
+    debt is guaranteed. Plant: with `plant_mode` 0 none is taken; 1, first come first served
+    (`_first_come`); 2, those marked in `gets`."""
     firms, grid = FirmsEntry(*firms), Grid(*grid)  # named again (`bundles.plain`)
     if plant_mode == 0:
         gets[:] = False
     elif plant_mode == 1:
         gets[:] = _first_come(cells, need, grid.plant)
     _write_entrants(
-        start, cells, stage, origin, anchor, owner, capital, debt, target, productivity, age,
-        born, gets, need, firms, grid,
+        start, cells, stage, origin, anchor, owner, capital, debt, np.zeros(cells.size), target,
+        productivity, age, born, gets, need, discount_z, firms, grid,
     )  # fmt: skip
     if count_births:
         births[origin] += cells.size
@@ -258,8 +264,8 @@ def locate(stage, need_idx, needs, u_zone, u_cell, loc, unit, location):
 
 @jit()
 def found(
-    pos, joint, p_plant, p_none, u, u_loc, shock, b_rec, location, need, cap_z, lev_z, tailors,
-    jobless, firms, grid, births, start, month, month_mod,
+    pos, joint, p_plant, p_none, u, u_loc, shock, b_rec, location, need, cap_z, lev_z,
+    guarantee_z, discount_z, tailors, jobless, firms, grid, births, start, month, month_mod,
 ):  # fmt: skip
     """The founding submodel, from the Bernoulli draws `pos` (candidates drawn with probability
     sum_s joint_s, joint_s = share_s x p_plant_s, `p_plant_s` the founding probability of stage
@@ -275,13 +281,16 @@ def found(
     `startup_cost` must be met by savings and founder credit (by zone: `cap_z`, `lev_z`); a
     financed founder takes its plant, so the next founders see it gone. Founders leave their
     job and become entrepreneurs; their savings pay what they can of the cost and the rest is
-    debt. Uniforms: u (3 per draw: stage, order, keep), u_loc (2 per draw: zone, cell); shock:
-    one normal per founder. `location`: the location inputs (a `Location`).
+    debt, of which the part beyond their credit on the unguaranteed terms is guaranteed where
+    `guarantee_z` holds for their zone (`rules.guaranteed_debt`); those who move into plant
+    where `discount_z` holds are promised the plant lever's rent discount. Uniforms: u (3 per
+    draw: stage, order, keep), u_loc (2 per draw: zone, cell); shock: one normal per founder.
+    `location`: the location inputs (a `Location`).
     Returns (firms founded, the jobless list after)."""
     tailors, firms, grid = Tailors(*tailors), FirmsEntry(*firms), Grid(*grid)
     x = Location(*location)
     status, skill, since, savings = tailors.status, tailors.skill, tailors.since, tailors.savings
-    saved, employer = tailors.saved, tailors.employer
+    saved, employer, zone_of_cell = tailors.saved, tailors.employer, grid.zone_of_cell
     first_staff, firm_tailors = firms.first_staff, firms.tailors
     next_staff, prev_staff = tailors.next_staff, tailors.prev_staff
     zone_start, zone_end, zone_order = x.zone_start, x.zone_end, x.zone_order
@@ -313,6 +322,7 @@ def found(
         t = who[i]
         wealth[i] = savings[t] + saved[status[t]] * ((month_mod - np.int64(since[t])) & 0xFFFF)
     credit = rules.founder_credit(wealth, cap, lev)
+    unguaranteed = rules.founder_credit(wealth, ent.credit_cap, ent.credit_leverage)
     cells = np.empty(n, dtype=np.int64)
     cost = np.empty(n)
     has_plant = np.empty(n, dtype=np.bool_)
@@ -336,14 +346,14 @@ def found(
             continue
         if got:
             free[place] -= need
-        who[m], stage[m], cells[m], cost[m], has_plant[m] = (
-            who[i], s, zone_order[place], c, got,
+        who[m], stage[m], cells[m], cost[m], has_plant[m], unguaranteed[m] = (
+            who[i], s, zone_order[place], c, got, unguaranteed[i],
         )  # fmt: skip
         m += 1
     if m == 0:
         return 0, jobless
     who, stage, cells, cost, has_plant = who[:m], stage[:m], cells[:m], cost[:m], has_plant[:m]
-    equity, debt = np.empty(m), np.empty(m)
+    equity, debt, guaranteed = np.empty(m), np.empty(m), np.empty(m)
     status, since, savings, saved, counts = _mover(tailors)
     for i in range(m):
         t = who[i]
@@ -354,6 +364,9 @@ def found(
             employer[t] = -1
         _move(t, ENTREPRENEUR, status, since, savings, saved, counts, month_mod)
         equity[i], debt[i] = rules.founder_equity(savings[t], cost[i])
+        guaranteed[i] = rules.guaranteed_debt(
+            0.0, 0.0, debt[i], unguaranteed[i], guarantee_z[zone_of_cell[cells[i]]]
+        )
         savings[t] -= equity[i]
     still = np.empty(jobless.size, dtype=np.int64)
     k = 0
@@ -364,9 +377,9 @@ def found(
     workers = np.full(m, ent.startup_workers)
     productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
     _write_entrants(
-        start, cells, stage, RETURNEE, np.zeros(m, dtype=np.bool_), who, equity, debt,
+        start, cells, stage, RETURNEE, np.zeros(m, dtype=np.bool_), who, equity, debt, guaranteed,
         workers, productivity, np.zeros(m, dtype=np.int64), month, has_plant, np.full(m, need),
-        firms, grid,
+        discount_z, firms, grid,
     )  # fmt: skip
     births[RETURNEE] += m
     return m, still[:k]
@@ -375,7 +388,7 @@ def found(
 @jit()
 def invest(
     n, u, u_loc, shock, stage_weights, stage_margin, available_labour, b_rec, location, needs,
-    firms, grid, births, start, month,
+    discount_z, firms, grid, births, start, month,
 ):  # fmt: skip
     """The outside-investment submodel for `n` arrivals: a stage each (`choose` on
     `stage_weights`), an anchor with probability `anchor_share`; each stays with the
@@ -409,9 +422,9 @@ def invest(
     capital = rules.entrant_capital(workers, ent)
     need = needs[need_idx]
     _write_entrants(
-        start, cells, stage, OUTSIDE, anchor, np.full(m, -1), capital, np.zeros(m), workers,
-        productivity, np.zeros(m, dtype=np.int64), month, _first_come(cells, need, grid.plant),
-        need, firms, grid,
+        start, cells, stage, OUTSIDE, anchor, np.full(m, -1), capital, np.zeros(m), np.zeros(m),
+        workers, productivity, np.zeros(m, dtype=np.int64), month,
+        _first_come(cells, need, grid.plant), need, discount_z, firms, grid,
     )  # fmt: skip
     births[OUTSIDE] += m
     return m

@@ -137,25 +137,33 @@ def lay_off(firm, cut, tailors, locals_, u, employer, firm_tailors, first, nxt, 
 
 
 @jit()
-def month_totals(alive, stage, zone, cell, tailors, locals_, output, profit, S, Z, width, height):
+def month_totals(
+    alive, stage, zone, cell, tailors, locals_, output, profit, block_of_cell, S, Z, B, width,
+    height,
+):  # fmt: skip
     """The month's aggregates of the living firms `alive` for `sim.measures.monthly.MonthLog`, in
-    one pass, as a `MonthTotals`: firms by (stage, zone), employment by zone, stages present
-    (with workers), output by stage, the totals (employment, tailor workers, output, profit, sum
-    of squared firm employment), and the parts of Moran's I of firms per cell with rook
-    contiguity (`metrics.morans_i`): the sum of squared deviations from the mean, the sum over
-    neighbouring pairs of the products of deviations, and 1 if every cell holds as many."""
+    one pass, as a `MonthTotals`: firms by (stage, zone), employment by (stage, zone) and by
+    (stage, block), stages present (with workers), output by stage, the sum of squared firm
+    employment by stage, the totals (employment, tailor workers, output, profit), and the parts of
+    Moran's I of firms per cell with rook contiguity (`metrics.morans_i`): the sum of squared
+    deviations from the mean, the sum over neighbouring pairs of the products of deviations, and
+    1 if every cell holds as many."""
     cross = np.zeros(S * Z, dtype=np.int64)
-    emp_zone = np.zeros(Z)
+    emp_stage_zone = np.zeros(S * Z)
+    emp_stage_block = np.zeros(S * B)
+    workers_sq_stage = np.zeros(S)
     present = np.zeros(S, dtype=np.bool_)
     out_stage = np.zeros(S)
-    totals = np.zeros(5)
+    totals = np.zeros(4)
     n_cells = width * height
     density = np.zeros(n_cells)
     for f in alive:
         s, z = np.int64(stage[f]), np.int64(zone[f])
         w = np.float64(tailors[f] + locals_[f])
         cross[s * Z + z] += 1
-        emp_zone[z] += w
+        emp_stage_zone[s * Z + z] += w
+        emp_stage_block[s * B + block_of_cell[cell[f]]] += w
+        workers_sq_stage[s] += w * w
         if w > 0:
             present[s] = True
         out_stage[s] += output[f]
@@ -163,7 +171,6 @@ def month_totals(alive, stage, zone, cell, tailors, locals_, output, profit, S, 
         totals[1] += tailors[f]
         totals[2] += output[f]
         totals[3] += profit[f]
-        totals[4] += w * w
         density[cell[f]] += 1.0
     mean = alive.size / n_cells
     lo, hi = np.inf, -np.inf
@@ -180,8 +187,8 @@ def month_totals(alive, stage, zone, cell, tailors, locals_, output, profit, S, 
                 half += z * (density[(x + 1) * height + y] - mean)
     moran_parts = np.array([den, half, 1.0 if lo == hi else 0.0])
     return MonthTotals(
-        cross, emp_zone, present, out_stage, totals[0], totals[1], totals[2], totals[3],
-        totals[4], moran_parts,
+        cross, emp_stage_zone, emp_stage_block, workers_sq_stage, present, out_stage, totals[0],
+        totals[1], totals[2], totals[3], moran_parts,
     )  # fmt: skip
 
 
@@ -344,7 +351,10 @@ def labour_plan(alive, firms, leverage, kpw, b_rec):
 
 
 @jit()
-def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_pool, month_mod):
+def labour_market(
+    alive, target, u, firms, kpw, base_leverage, guarantee_z, tailor_state, jobless, local_pool,
+    month_mod,
+):  # fmt: skip
     """Layoffs, then matching, on the targets of `labour_plan`.
 
     Layoffs: a firm above its target cuts the excess, uniformly among its tailor and local
@@ -353,9 +363,12 @@ def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_poo
     what is left, firm by firm in the same order, while the pool lasts. Only as many seekers as
     there are vacancies are drawn (a partial Fisher-Yates shuffle), which gives the hired the
     same distribution as shuffling them all. New debt pays the machines of a grown firm's new
-    workers. Returns (the jobless list after, the local pool after, seekers, vacancies)."""
+    workers; the part of it beyond what the firm could borrow at `base_leverage` is guaranteed
+    where `guarantee_z` holds for its zone (`rules.guaranteed_debt`). Returns (the jobless list
+    after, the local pool after, seekers, vacancies)."""
     firms, tailor_state = FirmsLabour(*firms), Tailors(*tailor_state)
     tailors, locals_, age, debt = firms.tailors, firms.locals, firms.age, firms.debt
+    capital, guaranteed, zone = firms.capital, firms.guaranteed, firms.zone
     employer, first = tailor_state.employer, firms.first_staff
     nxt, prv = tailor_state.next_staff, tailor_state.prev_staff
     status, since, savings, saved, counts = _mover(tailor_state)
@@ -430,7 +443,12 @@ def labour_market(alive, target, u, firms, kpw, tailor_state, jobless, local_poo
         locals_[f] += took_l
         local_pool -= took_l
         if age[f] > 0:
-            debt[f] += rules.machine_debt(took_t + took_l, age[f], kpw)
+            new_debt = rules.machine_debt(took_t + took_l, age[f], kpw)
+            guaranteed[f] = rules.guaranteed_debt(
+                guaranteed[f], debt[f], new_debt, rules.credit_room(capital[f], 0.0, base_leverage),
+                guarantee_z[zone[f]],
+            )  # fmt: skip
+            debt[f] += new_debt
     return seekers[hires:].copy(), local_pool, seekers.size, vacancies
 
 
@@ -443,7 +461,8 @@ def produce(
     monthly shock (the rule `shocked_productivity`, written back), then the rules
     `externality` (neighbours of the same stage, the firm itself out, and of linked stages),
     `firm_output` and `firm_accounts`. Returns the firms' `Accounts` (output, costs, the
-    financing, burden and plant requests, plant rent due, stage)."""
+    financing, burden and plant requests, plant rent due, stage, and the tax part of each
+    lever's requests summed over the firms)."""
     firms, grid = FirmsProduction(*firms), Grid(*grid)
     b = b_rec[0]
     n = alive.size
@@ -455,12 +474,17 @@ def produce(
         firms.productivity,
     )
     f_tailors, f_locals, f_age, f_debt = firms.tailors, firms.locals, firms.age, firms.debt
-    f_plant_m2, f_plant_months = firms.plant_m2, firms.plant_months
+    f_plant_m2, f_plant_months, f_discount = (
+        firms.plant_m2,
+        firms.plant_months,
+        firms.plant_discount,
+    )
     S = linked.shape[0]
     stage = np.empty(n, dtype=np.int64)
     same, linked_sum, productivity = np.empty(n), np.empty(n), np.empty(n)
     tailors, locals_, age = np.empty(n), np.empty(n), np.empty(n)
     plant_m2, plant_months, debt = np.empty(n), np.empty(n), np.empty(n)
+    discounted = np.empty(n)
     rent_cell, rent_zone = np.empty(n), np.empty(n)
     per_worker, stage_demand, input_share = np.empty(n), np.empty(n), np.empty(n)
     lever = np.empty((3, n))
@@ -478,6 +502,7 @@ def produce(
         productivity[i] = f_productivity[f]
         tailors[i], locals_[i], age[i] = f_tailors[f], f_locals[f], f_age[f]
         plant_m2[i], plant_months[i] = f_plant_m2[f], f_plant_months[f]
+        discounted[i] = f_discount[f]
         debt[i] = f_debt[f]
         rent_cell[i], rent_zone[i] = rent[c], base_rent[z]
         for r in range(3):
@@ -488,23 +513,29 @@ def produce(
     out = rules.firm_output(
         per_worker, productivity, ext, stage_demand, tailors, locals_, b.production
     )
-    costs, req_fin, req_burden, req_plant, rent_due = rules.firm_accounts(
-        out, input_share, tailors, locals_, plant_m2, rent_cell, rent_zone, debt, plant_months,
-        age, lever, b, lv_rec[0],
+    costs, req_fin, req_burden, req_plant, rent_due, tax_fin, tax_burden, tax_plant = (
+        rules.firm_accounts(
+            out, input_share, tailors, locals_, plant_m2, rent_cell, rent_zone, debt,
+            plant_months, age, lever, discounted, b, lv_rec[0],
+        )
     )  # fmt: skip
-    return Accounts(out, costs, req_fin, req_burden, req_plant, rent_due, stage)
+    tax_requested = np.array([tax_fin.sum(), tax_burden.sum(), tax_plant.sum()])
+    return Accounts(out, costs, req_fin, req_burden, req_plant, rent_due, stage, tax_requested)
 
 
 @jit()
 def settle_accounts(
-    alive, accounts, share_fin, share_burden, share_plant, amortization, firms, n_stages
+    alive, accounts, share_fin, share_burden, share_plant, amortization, income_tax, firms,
+    n_stages,
 ):  # fmt: skip
     """The month's books of each living firm (on `produce`'s `Accounts`): profit (output less
-    costs plus each lever's support, its request times the share granted), margin, capital,
-    debt amortization, loss streak, age and months in plant. Returns (output by stage, profit by
-    stage, plant rent collected net of the plant lever's discount)."""
+    costs plus each lever's support, its request times the share granted, less the corporate
+    income tax at the rate `income_tax`), margin, capital, debt amortization, loss streak, age
+    and months in plant. Returns (output by stage, profit by stage, plant rent collected net of
+    the plant lever's discount, the corporate income tax of all firms)."""
     accounts, firms = Accounts(*accounts), FirmsBooks(*firms)
     profit, margin, capital, debt = firms.profit, firms.margin, firms.capital, firms.debt
+    guaranteed = firms.guaranteed
     loss_streak, age, plant_months = firms.loss_streak, firms.age, firms.plant_months
     f_output, plant_m2 = firms.output, firms.plant_m2
     output, costs, stage, rent_due = (
@@ -517,16 +548,18 @@ def settle_accounts(
     req_plant = accounts.plant_request
     out_stage, profit_stage = np.zeros(n_stages), np.zeros(n_stages)
     rent = 0.0
+    tax = 0.0
     for i in range(alive.size):
         f = alive[i]
         o = output[i]
         support = (share_fin * req_fin[i] + share_burden * req_burden[i]
                    + share_plant * req_plant[i])  # fmt: skip
         (
-            p, margin[f], capital[f], debt[f], loss_streak[f], age[f], plant_months[f],
+            p, margin[f], capital[f], debt[f], guaranteed[f], loss_streak[f], age[f],
+            plant_months[f], t,
         ) = rules.settle_firm(
-            o, costs[i], support, capital[f], debt[f], loss_streak[f], age[f], plant_m2[f] > 0,
-            plant_months[f], amortization,
+            o, costs[i], support, capital[f], debt[f], guaranteed[f], loss_streak[f], age[f],
+            plant_m2[f] > 0, plant_months[f], amortization, income_tax,
         )  # fmt: skip
         profit[f] = p
         f_output[f] = o
@@ -534,22 +567,20 @@ def settle_accounts(
         out_stage[s] += o
         profit_stage[s] += p
         rent += rent_due[i] - req_plant[i] * share_plant
-    return out_stage, profit_stage, rent
+        tax += t
+    return out_stage, profit_stage, rent, tax
 
 
 @jit()
-def exit_firms(
-    alive, u, b_rec, cover_zones, month, month_mod, tailors, firms, grid, deaths
-):  # fmt: skip
+def exit_firms(alive, u, b_rec, month, month_mod, tailors, firms, grid, deaths):
     """Exit: a firm goes when its capital is negative or its losses have lasted `loss_months`,
     or else with the hazard of the rule `exit_hazard` (uniforms `u`, one per firm). Then as
-    `close_firms`. Returns (the tailors released, the local workers released, the debt of the
-    firms gone in zones where `cover_zones` is true: where a lever repays exit debt this month,
-    `Government.exit_cover_zones`)."""
+    `close_firms`. Returns (the tailors released, the local workers released, the guaranteed
+    debt of the firms gone, for `Government.charge_guarantees`)."""
     tailors, firms, grid = Tailors(*tailors), FirmsExit(*firms), Grid(*grid)
     ex = b_rec[0].exit
     age, profit, capital, loss_streak = firms.age, firms.profit, firms.capital, firms.loss_streak
-    zone, debt = firms.zone, firms.debt
+    guaranteed = firms.guaranteed
     n = alive.size
     ages, losing = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
     for i in range(n):
@@ -564,8 +595,7 @@ def exit_firms(
         if rules.forced_exit(capital[f], loss_streak[f], ex) or u[i] < hazard[i]:
             out[m] = f
             m += 1
-            if cover_zones[zone[f]]:
-                owed += debt[f]
+            owed += guaranteed[f]
     if m == 0:
         return np.empty(0, dtype=np.int64), 0, 0.0
     released, freed = close_firms(out[:m], month, month_mod, tailors, firms, grid, deaths)

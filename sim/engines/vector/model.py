@@ -149,6 +149,7 @@ class VectorModel:
         S, W, H = self.chain.n, county.width, county.height
         self._N = N = W * H
         self._zone_flat = county.zone_of_cell.ravel().astype(np.int64)
+        self._block_of_cell = county.block_of_cell.astype(np.int64)
         self._zone_order = np.concatenate(county.cells_of_zone).astype(np.int64)
         sizes = np.array([c.size for c in county.cells_of_zone], dtype=np.int64)
         self._zone_end = np.cumsum(sizes)
@@ -304,7 +305,8 @@ class VectorModel:
             start, cells, each(stage, np.int64), np.int8(origin), each(anchor, np.bool_),
             each(owner, np.int64), each(capital, np.float64), each(debt, np.float64),
             each(target, np.int64), each(productivity, np.float64), each(age, np.int64),
-            self.month, mode, gets, need, self.firms.bundle(FirmsEntry), self._grid, self.births,
+            self.month, mode, gets, need, self.gov.discount_zones(self.month),
+            self.firms.bundle(FirmsEntry), self._grid, self.births,
             isinstance(age, int) and age == 0,
         )  # fmt: skip
         self._a = None
@@ -399,10 +401,10 @@ class VectorModel:
         founded, self._jobless = entry_kernels.found(
             pos, joint, p_plant, p_none, u, u_loc, shock, self._b_rec, self._location(),
             float(world.plant_need(ent.startup_workers)),
-            np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float), self._tailors,
-            self._jobless, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
-            self.month,
-            self.month % _WRAP,
+            np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float),
+            self.gov.guarantee_zones(self.month), self.gov.discount_zones(self.month),
+            self._tailors, self._jobless, self.firms.bundle(FirmsEntry), self._grid, self.births,
+            start, self.month, self.month % _WRAP,
         )  # fmt: skip
         self.firms.n = start + founded  # the slots not used stay free
         if founded:
@@ -451,8 +453,8 @@ class VectorModel:
         entered = entry_kernels.invest(
             n, u, u_loc, shock, world.investor_stage_weights(), world.stage_margin,
             float(self._counts[UNEMPLOYED_HOME] + self.local_pool), self._b_rec,
-            self._location(), needs, self.firms.bundle(FirmsEntry), self._grid, self.births, start,
-            self.month,
+            self._location(), needs, self.gov.discount_zones(self.month),
+            self.firms.bundle(FirmsEntry), self._grid, self.births, start, self.month,
         )  # fmt: skip
         self.firms.n = start + entered  # the slots not used stay free
         if entered:
@@ -468,8 +470,10 @@ class VectorModel:
         leverage = np.asarray(self.world.firm_leverage(self.month, self._zones), dtype=float)
         target, n_uniforms = kernels.labour_plan(a, firms, leverage, kpw, self._b_rec)
         self._jobless, self.local_pool, seekers, vacancies = kernels.labour_market(
-            a, target, g.random(n_uniforms), firms, kpw, self._tailors, self._jobless,
-            self.local_pool, self.month % _WRAP,
+            a, target, g.random(n_uniforms), firms, kpw,
+            float(self.spec.behaviour.production.credit_leverage),
+            self.gov.guarantee_zones(self.month), self._tailors, self._jobless, self.local_pool,
+            self.month % _WRAP,
         )  # fmt: skip
         self.world.last_seekers = float(seekers)
         self.world.last_vacancies = float(vacancies)
@@ -488,8 +492,9 @@ class VectorModel:
         )  # fmt: skip
 
     def _phase_accounts(self) -> None:
-        """Each lever pays its share of what firms request (`Government.grant`), then
-        `kernels.settle_accounts`; stage margins and local supply for next month."""
+        """Each lever pays its share of what firms request (`Government.grant_support`), then
+        `kernels.settle_accounts`; the firms' taxes (`Government.collect_taxes`); stage margins
+        and local supply for next month."""
         accounts = self._accounts
         month, gov = self.month, self.gov
         requested = [
@@ -497,27 +502,26 @@ class VectorModel:
             float(accounts.burden_request.sum()),
             float(accounts.plant_request.sum()),
         ]  # in the order of SUPPORT_ROWS
-        s_fin, s_bur, s_pla = gov.grant_support(requested, month)
-        out_stage, profit_stage, rent = kernels.settle_accounts(
-            self._alive(), plain(accounts), s_fin, s_bur, s_pla,
-            self.spec.behaviour.production.amortization, self.firms.bundle(FirmsBooks),
-            self.chain.n,
+        s_fin, s_bur, s_pla = gov.grant_support(requested, accounts.tax_requested, month)
+        b = self.spec.behaviour
+        out_stage, profit_stage, rent, income_tax = kernels.settle_accounts(
+            self._alive(), plain(accounts), s_fin, s_bur, s_pla, b.production.amortization,
+            b.taxes.corporate_income_tax, self.firms.bundle(FirmsBooks), self.chain.n,
         )  # fmt: skip
         gov.plant_rent_collected += rent
+        gov.collect_taxes(float(out_stage.sum()), income_tax)
         self.world.record_accounts(out_stage, profit_stage)
 
     def _phase_exit(self) -> None:
-        """`kernels.exit_firms`; loan guarantees pay their share of the debt left behind."""
+        """`kernels.exit_firms`; the guarantor is charged for the guaranteed debt left behind."""
         if not self.spec.behaviour.exit.enabled:
             return
         a = self._alive()
-        cover_zones = self.gov.exit_cover_zones(self.month)
         released, freed_locals, owed = kernels.exit_firms(
-            a, self.streams.exit.random(a.size), self._b_rec,
-            cover_zones, self.month, self.month % _WRAP,
+            a, self.streams.exit.random(a.size), self._b_rec, self.month, self.month % _WRAP,
             self._tailors, self.firms.bundle(FirmsExit), self._grid, self.deaths,
         )  # fmt: skip
-        self.gov.pay_exit_debt(owed, self.month)
+        self.gov.charge_guarantees(owed)
         if released.size or freed_locals:
             self._jobless = np.concatenate([self._jobless, released])
             self.local_pool += freed_locals
@@ -531,10 +535,10 @@ class VectorModel:
         """The month's aggregates for the measures (`MonthLog`); the columns come later."""
         c = self.firms.cols
         a = self._alive()
-        S, Z = self.chain.n, self.county.n_zones
+        S, Z, B = self.chain.n, self.county.n_zones, self.county.n_blocks
         tot = kernels.month_totals(
             a, c["stage"], c["zone"], c["cell"], c["tailors"], c["locals"], c["output"],
-            c["profit"], S, Z, self.county.width, self.county.height,
+            c["profit"], self._block_of_cell, S, Z, B, self.county.width, self.county.height,
         )  # fmt: skip
         self.log.record(
             month=self.month,
@@ -543,8 +547,9 @@ class VectorModel:
             tailor_workers=int(tot.tailor_workers),
             output=tot.output,
             profit=tot.profit,
-            workers_sq=tot.workers_sq,
-            emp_zone=tot.emp_zone,
+            workers_sq_stage=tot.workers_sq_stage,
+            emp_stage_zone=tot.emp_stage_zone,
+            emp_stage_block=tot.emp_stage_block,
             present=tot.present,
             out_stage=tot.out_stage,
             moran_parts=tot.moran_parts,
@@ -616,6 +621,7 @@ class VectorModel:
                 "local_workers": f.locals,
                 "capital": f.capital,
                 "debt": f.debt,
+                "guaranteed_debt": f.guaranteed,
                 "productivity": f.productivity,
                 "age_months": f.age,
                 "in_plant": f.plant_m2 > 0,

@@ -27,12 +27,14 @@ FIRM_FIELDS: dict[str, tuple[type | np.dtype, float]] = {
     "target": (np.int32, 0),
     "capital": (np.float64, 0.0),
     "debt": (np.float64, 0.0),
+    "guaranteed": (np.float64, 0.0),  # the part of the debt a lever guarantees (7.9)
     "productivity": (np.float64, 1.0),
     "age": (np.int32, 0),
     "born": (np.int32, 0),
     "died": (np.int32, -1),
     "plant_m2": (np.float64, 0.0),
     "plant_months": (np.int32, 0),
+    "plant_discount": (np.bool_, False),  # its tenancy carries the plant lever's rent discount
     "margin": (np.float64, 0.0),
     "output": (np.float64, 0.0),
     "profit": (np.float64, 0.0),
