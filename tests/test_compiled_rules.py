@@ -109,6 +109,7 @@ def test_compiled_rules_agree_with_numpy(scenario):
     checks["cell_mass"] = ((coef[2], nbhd), (coef[2], nbhd))
     checks["cell_weights"] = ((1 + x, plant, b.location), (1 + x, plant, rb["location"]))
     checks["entrant_capital"] = ((ages, b.entrepreneurship), (ages, rb["entrepreneurship"]))
+    checks["plant_slots"] = ((1500 * x, 375.0), (1500 * x, 375.0))  # 0 to 3 slots a cell
     assert set(checks) | set(SCALAR_CASES) == set(cr.COMPILED) - {"logistic"}
     for name, (numpy_args, compiled_args) in checks.items():
         want = getattr(rules, name)(*numpy_args)

@@ -146,12 +146,18 @@ def test_the_hired_are_a_uniform_sample_of_the_seekers():
     assert np.all(np.abs(hired / draws - p) < 4 * np.sqrt(p * (1 - p) / draws))
 
 
-def test_need_before_sums_the_needs_of_earlier_entrants_in_the_cell():
+def test_first_come_counts_the_needs_of_earlier_entrants_in_the_cell():
+    """Investors' plant (`_first_come`): an entrant gets plant when its cell's free plant, less
+    the needs of the entrants before it in the same cell (whether or not they got any), covers
+    its own need."""
     g = np.random.default_rng(3)
     cells = g.integers(0, 5, 40)
     need = g.random(40)
-    want = [need[:i][cells[:i] == cells[i]].sum() for i in range(40)]
-    np.testing.assert_allclose(entry_kernels.need_before(cells, need, 5), want, rtol=1e-12)
+    plant = 3 * g.random(5)
+    before = [need[:i][cells[:i] == cells[i]].sum() for i in range(40)]
+    want = [plant[cells[i]] - before[i] >= need[i] for i in range(40)]
+    got = entry_kernels._first_come(cells, need, plant)
+    assert got.tolist() == want and 0 < sum(want) < 40
 
 
 @pytest.mark.parametrize("firms", [0, 1, 60, 400])

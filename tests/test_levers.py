@@ -51,12 +51,18 @@ def outcomes(arm: str) -> dict[str, np.ndarray]:
 
 EXPECTED = {
     "financing": ("births_returnee", "firms"),
-    # start-up relief raises margins while it lasts, and higher margins draw entrants; its effect
-    # on the number of firms at the horizon (+3.9, p = 0.13 with the 16 Mesa replicates this test
-    # had before; +7.5, p = 0.0002 with 32 on the vector engine) is now asserted too
-    "burden": ("margin_in_window", "births", "firms"),
+    # start-up relief raises margins while it lasts, and higher margins draw entrants. Its effect
+    # on the number of firms at the horizon is not asserted: +7.5 (p = 0.0002) with 32 vector
+    # replicates while every active lever also drew returns and investors by its publicity alone
+    # (docs/model.md 7.11), +2.7 (p = 0.06) once that option is off by default: the extra births
+    # bring extra young-firm deaths, and what is left at the horizon is small against the noise
+    "burden": ("margin_in_window", "births"),
     "plants": ("births_returnee", "park_share"),
-    "combined": ("employment", "firms", "births_returnee"),
+    # the package on the same fund as each lever alone, a third per lever (scenarios/combined.yaml).
+    # Its effect on employment at month 60 is not asserted: +617 jobs (p < 1e-6) with each lever's
+    # whole budget (three times the money) and the publicity option on; +118 (95% CI -74 to +311,
+    # p = 0.12) on equal money, at this size no more detectable than any single lever's
+    "combined": ("firms", "births_returnee"),
 }
 
 

@@ -428,7 +428,7 @@ def test_colours_are_fixed_per_stage_and_arm(monkeypatch):
     monkeypatch.setattr(style, "_assigned", {"arm": {}, "stage": {}})  # a fresh session
     stages = sim.load_scenario(SCENARIOS / "baseline.yaml").chain.stages
     arms = list(load_sweep(SCENARIOS / "sweeps" / "levers.yaml").arms)
-    assert len(stages) == 6 and len(arms) == 5
+    assert len(stages) == 6 and len(arms) == 6
     assert set(stages) <= viz.STAGE_COLORS.keys() and set(arms) <= viz.ARM_COLORS.keys()
     stage_colours = [viz.stage_color(s) for s in stages]
     arm_colours = [viz.arm_color(a) for a in arms]

@@ -33,7 +33,16 @@ differently within a phase):
 * returns: the peer weight is 0, so the Mesa engine's within-phase peer updates (8.3 a) cannot
   change a tailor's probability;
 * foundings: every candidate's savings cover the largest start-up cost, so the financing check
-  never refuses (a founder's decision is the rule's probability alone); the test asserts it;
+  never refuses (a founder's decision is the rule's probability alone); the test asserts it. A
+  candidate founds with sum_s share_s sum_z pi_s(z) p_s(z): a stage by its share, the zone it
+  would set up in by the zone weights (`rules.zone_weights`, normalised), and the founding
+  probability with or without the premises delay as that zone has a plant slot left or not
+  (`rules.plant_slots`, `rules.founding_probability`). Two settings keep these the same for
+  every candidate of a month, in Mesa too, where founders act one after another: location has no
+  increasing returns (`increasing_returns` 0: a founder's firm does not change the zone weights
+  of the next), and the core holds far more free plant than a month's founders can take, while
+  no other zone has any (the plant lever off), so a zone never runs out of plant within the
+  phase; the test asserts it;
 * investors: the local labour pool is so large that the labour factor of
   `rules.investor_acceptance` is 1 for every arrival (8.3 c); the test asserts it;
 * hires and layoffs are not random in number: targets are `rules.hiring_target` and a month's
@@ -81,6 +90,9 @@ RATE_SCENARIO = {
     "behaviour.outside_investment.base_rate": 80.0,
     "behaviour.outside_investment.intercept": 0.0,
     "behaviour.exit.hazard_by_year": [0.3, 0.45, 0.5],
+    "behaviour.location.increasing_returns": 0.0,  # zone weights do not move within a phase
+    "space.zones.1.plant_stock_m2": 3.0e6,  # the core: 8,000 start-ups' worth of free plant...
+    "levers.plant_supply.enabled": False,  # ...and no other zone gets any
 }
 SEEDS = {"mesa": (0,), "vector": (0, 1)}
 
@@ -257,6 +269,9 @@ class Rates:
     forced: list[tuple[int, int]] = field(default_factory=list)  # (forced, of which gone)
     poorest_candidate: float = np.inf  # least savings of a founding candidate
     dearest_start: float = 0.0  # the largest start-up cost
+    plant_ran_out: int = 0  # founding phases in which a zone used up its free plant
+    zones_with_plant: set = field(default_factory=set)  # zones that had a slot in some month
+    n_zones: int = 0
     least_labour_room: float = np.inf  # min over months of available - (arrivals + 1) x need
 
 
@@ -278,6 +293,7 @@ class Probe:
         world.investor_arrivals = investor_arrivals
         ent = self.spec.entrepreneurship
         rates.dearest_start = float(rules.startup_cost(False, ent))  # without plant
+        rates.n_zones = model.county.n_zones
 
     def __call__(self, phase: str, done: bool) -> None:
         handler = getattr(self, f"_{phase}", None)
@@ -298,7 +314,7 @@ class Probe:
             self.m.world.home_income(),
             self.spec.wages.coastal,
             share[b.village[away]],
-            self.m.gov.active_count(self.m.month),
+            self.m.gov.publicised_count(self.m.month),
             b.attachment[away],
             rm,
         )
@@ -307,25 +323,41 @@ class Probe:
         self.r.departures.bernoulli(p_leave, np.sum(jobless & (t.status == AWAY)))
 
     # ---- entrepreneurship (7.2)
+    def _has_plant(self) -> np.ndarray:
+        """Per zone, whether a start-up finds plant there: a slot left (`rules.plant_slots`)."""
+        m, ent, prod = self.m, self.spec.entrepreneurship, self.spec.production
+        need = prod.m2_per_worker * ent.startup_workers * prod.plant_headroom
+        free = m.world.plant.ravel()
+        return np.array([rules.plant_slots(free[c], need) >= 1 for c in m.county.cells_of_zone])
+
     def _founding(self, done: bool) -> None:
         if not done:
             self.before_firms = self.view.firms()
             t = self.view.tailors()
-            ent = self.spec.entrepreneurship
-            world = self.m.world
+            ent, loc = self.spec.entrepreneurship, self.spec.location
+            m, world, county = self.m, self.m.world, self.m.county
             home = (t.status == EMPLOYED_HOME) | (t.status == UNEMPLOYED_HOME)
             candidates = home & (t.skill >= ent.skill_min)
             income = rules.expected_owner_income(
-                world.stage_margin, self.m.chain.output_per_worker, ent.startup_workers
+                world.stage_margin, m.chain.output_per_worker, ent.startup_workers
             )
-            p_stage = rules.founding_probability(
-                income,
-                self.spec.wages.home,
-                world.plant_available(ent.startup_workers),
-                ent,
-            )
+            self.has_plant = self._has_plant()
+            self.r.zones_with_plant |= set(np.flatnonzero(self.has_plant).tolist())
             shares = world.founder_shares / world.founder_shares.sum()
-            self.p_found = np.full(int(candidates.sum()), float(shares @ p_stage))
+            p = 0.0
+            for s in range(m.chain.n):
+                counts = world.zone_counts
+                same = counts.sum(axis=0) if loc.count_all_stages else counts[s]
+                w = rules.zone_weights(
+                    county.area, same, m.chain.linked[s] @ counts, county.advantage,
+                    county.base_rent, self.has_plant.astype(float),
+                    m.gov.zone_publicity(m.month), loc, self.spec.agglomeration_unit,
+                )  # fmt: skip
+                p_zone = rules.founding_probability(
+                    income[s], self.spec.wages.home, self.has_plant, ent
+                )
+                p += shares[s] * float(w / w.sum() @ p_zone)
+            self.p_found = np.full(int(candidates.sum()), p)
             if candidates.any():
                 poorest = t.savings[candidates].min()
                 self.r.poorest_candidate = min(self.r.poorest_candidate, poorest)
@@ -334,6 +366,7 @@ class Probe:
         born = ~np.isin(new.id, self.before_firms.id)
         assert (new.origin[born] == RETURNEE).all()
         self.r.foundings.bernoulli(self.p_found, born.sum())
+        self.r.plant_ran_out += int(np.any(self.has_plant & ~self._has_plant()))
 
     # ---- outside investment (7.3)
     def _investment(self, done: bool) -> None:
@@ -347,8 +380,8 @@ class Probe:
             inv.base_rate,
             inv.pull,
             self.before_firms.id.size,
-            m.gov.active_count(m.month),
-            inv.policy,
+            m.gov.publicised_count(m.month),
+            inv.publicity,
             self.spec.agglomeration_unit,
         )
         n = int(self.arrivals)
@@ -462,6 +495,9 @@ def test_the_rate_scenario_makes_the_counts_exact(engine: str) -> None:
     r = rates(engine)
     assert r.poorest_candidate >= r.dearest_start, "financing refused some founders"
     assert r.least_labour_room >= 0, "the labour factor of investors fell below 1"
+    assert r.plant_ran_out == 0, "a zone's free plant ran out within a founding phase"
+    # both branches of the plant rule occur: zones with a slot (the core) and without
+    assert r.zones_with_plant and len(r.zones_with_plant) < r.n_zones
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from sim.core import rules
-from sim.core.levers import BurdenReduction, Financing, PlantSupply, firm_support
+from sim.core.levers import BurdenReduction, Financing, Placebo, PlantSupply, firm_support
 from sim.core.scenario import (
     BehaviourSpec,
     BurdenLever,
@@ -29,6 +29,7 @@ from sim.core.scenario import (
     LeverWindow,
     LocationSpec,
     OutsideInvestmentSpec,
+    PlaceboLever,
     PlantLever,
     ProductionSpec,
     ReturnMigrationSpec,
@@ -58,7 +59,7 @@ RETURN = ReturnMigrationSpec(
     intercept=-1.0,
     income_gap=4.0,
     peer=3.0,
-    policy=0.5,
+    publicity=0.5,
     leave_hazard=0.15,
     leave_after_months=3,
 )
@@ -77,8 +78,9 @@ def test_expected_home_income():
 
 
 def test_return_probability():
-    """7.1: v = intercept + income_gap x (Y_home - w_coast) / w_coast + peer x h + policy x L + a;
-    P_return = max_hazard x logistic(v)."""
+    """7.1: v = intercept + income_gap x (Y_home - w_coast) / w_coast + peer x h
+    + publicity x L + a; P_return = max_hazard x logistic(v) (publicity on, at 0.5: an option,
+    0 by default)."""
     # Y_home 3000, w_coast 6000: gap = -0.5; v = -1 + 4(-0.5) + 3(0.5) + 0.5(2) + 0.5
     #   = -1 - 2 + 1.5 + 1 + 0.5 = 0 -> P = 0.1 x 0.5 = 0.05
     assert rules.return_probability(3000.0, 6000.0, 0.5, 2, 0.5, RETURN) == approx(0.05)
@@ -125,9 +127,25 @@ def test_founder_credit():
     assert got == approx([75_000.0, 100_000.0])
 
 
+def test_plant_slots():
+    """7.2 step 2: a zone houses sum_c floor(F_c / need) start-ups, F_c the free plant of its
+    cells; a founder there finds plant when that is at least 1; none for a need of 0."""
+    # need 375 (25 m2 x 10 workers x 1.5): cells with 1000, 374, 375, 0 and 750.5 m2 free
+    #   -> floor(2.67) + floor(0.997) + 1 + 0 + floor(2.001) = 2 + 0 + 1 + 0 + 2 = 5
+    assert rules.plant_slots(np.array([1000.0, 374.0, 375.0, 0.0, 750.5]), 375.0) == 5
+    # 374 m2 in every cell of a zone is no plant for a start-up, however many cells: 0
+    assert rules.plant_slots(np.full(100, 374.0), 375.0) == 0
+    # competition: a zone with one cell of 1000 m2 houses two founders; after both took
+    #   their 375, 250 m2 are left: floor(250 / 375) = 0, the third finds none
+    assert rules.plant_slots(np.array([1000.0 - 2 * 375.0]), 375.0) == 0
+    assert rules.plant_slots(np.array([1000.0 - 375.0]), 375.0) == 1
+    assert rules.plant_slots(np.array([]), 375.0) == 0  # a zone without cells
+    assert rules.plant_slots(np.array([500.0]), 0.0) == 0  # a need of 0 is not plant
+
+
 def test_founding_probability():
     """7.2 step 3: P = max_hazard x logistic(intercept + profit x (pi - w_home) / w_home) / (1 + d),
-    d = 0 with a plant, premises_delay_months without."""
+    d = 0 with plant in the founder's zone (a slot left), premises_delay_months without."""
     # pi 5000, w_home 3000: gain 2/3, v = -2 + 3 x 2/3 = 0 -> 0.02 x 0.5 = 0.01 with plant,
     # 0.01 / (1 + 6) = 0.0014285714285714286 without
     got = rules.founding_probability(5000.0, 3000.0, np.array([True, False]), ENTRE)
@@ -157,7 +175,8 @@ def test_entrant_capital():
 
 # ----------------------------------------------------------------------- 7.3 Outside investment
 def test_investor_arrival_rate():
-    """7.3: lambda = (base_rate + pull x ln(1 + N / u)) x (1 + policy x L)."""
+    """7.3: lambda = (base_rate + pull x ln(1 + N / u)) x (1 + publicity x L) (publicity on, at
+    0.2: an option, 0 by default)."""
     # N 40, u 2: ln 21 = 3.044522437723423; (0.2 + 0.3 x 3.044522437723423) x (1 + 0.2 x 2)
     #   = 1.113356731317027 x 1.4 = 1.5586994238438376
     assert rules.investor_arrival_rate(0.2, 0.3, 40, 2, 0.2, 2.0) == approx(1.5586994238438376)
@@ -198,7 +217,7 @@ def test_investor_stage_weights():
 
 
 # ----------------------------------------------------------------------- 7.4 Location choice
-NO_UTILITY = {"linkage_weight": 0.0, "advantage": 0.0, "rent": 0.0, "plant": 0.0, "policy": 0.0}
+NO_UTILITY = {"linkage_weight": 0.0, "advantage": 0.0, "rent": 0.0, "plant": 0.0, "publicity": 0.0}
 
 
 def _zone_weights(p, area, same, linked=None, adv=None, rent=None, plant=None, pol=None, u=1.0):
@@ -238,7 +257,8 @@ def test_zone_weights_urn():
 
 def test_zone_weights_all_terms():
     """7.4: W_z = area^a x M^theta x exp(adv x adv_z - rent x r_z / max r + plant x P_z
-    + policy x Pol_z), M_z = pseudo + (S_z + linkage_weight x K_z) / u."""
+    + publicity x Pub_z), M_z = pseudo + (S_z + linkage_weight x K_z) / u (publicity on, at 0.5:
+    an option, 0 by default)."""
     p = LocationSpec(
         area_exponent=0.5,
         pseudo_count=1.0,
@@ -247,7 +267,7 @@ def test_zone_weights_all_terms():
         advantage=1.0,
         rent=1.0,
         plant=1.0,
-        policy=0.5,
+        publicity=0.5,
     )
     got = _zone_weights(
         p,
@@ -837,6 +857,32 @@ def test_plant_supply_builds_by_area():
     world = _county_world(plant_supply={**spec, "construction_cost_per_m2": 0.0})
     PlantSupply(world.spec.levers.plant_supply, world.county).start_month(world, 0)
     assert _plant_by_zone(world) == approx([0.0, 0.0, 0.0])
+
+
+def test_placebo_spends_evenly_and_acts_on_nothing():
+    """7.9: the placebo spends budget / (end - max(start, 1) + 1) in each month of its window a
+    run steps through (month 0 is the initial state), is not publicised, and does not move the
+    take-off window (`Scenario.last_lever_end`)."""
+    world = _county_world()
+    lever = Placebo(PlaceboLever(enabled=True, start=2, end=5, budget=1200.0), world.county)
+    # window 2-5: 1200 / 4 = 300 a month in months 2, 3, 4, 5; spent 0, 0, 300, ..., 1200
+    spent = []
+    for month in range(8):
+        lever.start_month(world, month)
+        spent.append(lever.spent)
+    assert spent == approx([0.0, 0.0, 300.0, 600.0, 900.0, 1200.0, 1200.0, 1200.0])
+    assert lever.exhausted
+    # window 0-3: month 0 never runs, so 1200 / 3 = 400 in months 1, 2, 3
+    gov = _county_world(placebo={"enabled": True, "start": 0, "end": 3, "budget": 1200.0}).gov
+    assert gov["placebo"].monthly_outlay() == 400.0
+    # active in month 1, and the only lever enabled, yet no publicity counts it
+    assert gov["placebo"].active(1)
+    assert gov.publicised_count(1) == 0 and list(gov.zone_publicity(1)) == [0.0, 0.0, 0.0]
+    # the take-off window: a placebo alone leaves it open from the start (-1, as with no lever);
+    # a burden lever to month 7 moves it
+    assert _county_world(placebo={"enabled": True, "end": 60}).spec.last_lever_end() == -1
+    both = {"placebo": {"enabled": True, "end": 60}, "burden": {"enabled": True, "end": 7}}
+    assert _county_world(**both).spec.last_lever_end() == 7
 
 
 # ----------------------------------------------------------------------- 4.11 Fiscal account

@@ -50,10 +50,10 @@ def test_concave_terms_see_density_not_sampling(baseline, k):
         rules.externality(same, linked, b.externalities, 1.0),
     )
     zone_args = (np.full(6, 1.0), np.zeros(6), np.full(6, 9.0), np.zeros(6), np.zeros(6))
-    area, adv, rent, plant, policy = zone_args
+    area, adv, rent, plant, publicity = zone_args
     np.testing.assert_allclose(
-        rules.zone_weights(area, k * same, k * linked, adv, rent, plant, policy, b.location, k),
-        rules.zone_weights(area, same, linked, adv, rent, plant, policy, b.location, 1.0),
+        rules.zone_weights(area, k * same, k * linked, adv, rent, plant, publicity, b.location, k),
+        rules.zone_weights(area, same, linked, adv, rent, plant, publicity, b.location, 1.0),
     )
     has_plant = np.array([0, 1, 0, 1, 0, 0], dtype=bool)
     chain_links = (rng.random((6, 6)) < 0.3).astype(float)
@@ -69,10 +69,11 @@ def test_concave_terms_see_density_not_sampling(baseline, k):
         rules.congested_rent(np.full(6, 9.0), same, np.full(6, 25.0), 0.3, 1.0),
     )
     inv = b.outside_investment
+    publicity = 0.2  # the option on (0 by default), so that its factor is scaled too
     assert rules.investor_arrival_rate(
-        k * inv.base_rate, k * inv.pull, int(k * 40), 2, inv.policy, k
+        k * inv.base_rate, k * inv.pull, int(k * 40), 2, publicity, k
     ) == pytest.approx(
-        k * rules.investor_arrival_rate(inv.base_rate, inv.pull, 40, 2, inv.policy, 1)
+        k * rules.investor_arrival_rate(inv.base_rate, inv.pull, 40, 2, publicity, 1)
     )
 
 

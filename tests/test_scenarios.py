@@ -24,6 +24,7 @@ ALL = [
     "burden",
     "plants",
     "combined",
+    "placebo",
     "benchmarks/arthur_urn",
     "benchmarks/dartboard",
 ]

@@ -110,7 +110,8 @@ def test_shipped_sweeps_load_and_levers_arms_run_on_the_lever_scenarios():
     assert small.spec.engine == "vector" and small.base.run.months == 12
     plan = load_sweep(SWEEPS / "levers.yaml")
     assert (plan.spec.replicates, plan.spec.root_seed, plan.spec.keep_months) == (50, 20261125, 12)
-    assert list(plan.arms) == ["no_policy", "financing", "burden", "plants", "combined"]
+    arms = ["no_policy", "financing", "burden", "plants", "combined", "placebo"]
+    assert list(plan.arms) == arms
     assert plan.base.population.tailors == 10_000  # written at the shipped 1:20 scale...
     assert plan.spec.tailors == 200_000  # ...and run at 1:1
     common = _flatten(plan.spec.overrides)  # the full-scale recalibration, common to all arms

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, STATUSES
+from sim.core.codes import EMPLOYED_HOME, ENTREPRENEUR, STATUSES, UNEMPLOYED_HOME
 from sim.engines.vector.model import VectorModel
 from sim.engines.vector.soa import FIRM_FIELDS, Table
 from tests.conftest import small
@@ -119,10 +119,14 @@ def test_table_growth_keeps_every_column():
 
 
 def test_firm_arrays_grow_without_losing_firms():
-    """The engine's firm table grows while firms enter (combined, 60 months, from 64 slots): at
+    """The engine's firm table grows while firms enter (combined, 120 months, from 64 slots): at
     every growth each column of every firm already in the table is the same after as before.
-    (60 months: at month 48 this run now holds 59 firms, fewer than its first 64 slots.)"""
-    m = VectorModel(small("combined"), seed=4)
+    Outside investors arrive at a base rate of 2 a month, not 0.2, so that enough firms enter to
+    outgrow the first 64 slots (at the default rate and 48 months, combined used only 22-30
+    slots once the publicity option was off by default; with these settings 108-152 on seeds
+    4-7)."""
+    busy = {"run.months": 120, "behaviour.outside_investment.base_rate": 2.0}
+    m = VectorModel(small("combined", **busy), seed=4)
     table, reserve = m.firms, m.firms.reserve
     start_capacity, growths = table.capacity, []
 
@@ -138,9 +142,54 @@ def test_firm_arrays_grow_without_losing_firms():
         return first
 
     table.reserve = checked_reserve
-    for _ in range(60):
+    for _ in range(120):
         m.step()
     assert growths and start_capacity == growths[0][1] < table.capacity  # the table did grow
     assert table.n > start_capacity and table.alive.sum() > 0
     born = table.born
     assert (np.diff(born) >= 0).all()  # slots are handed out in order of entry
+
+
+def test_founders_compete_for_the_free_plant_of_their_zone():
+    """7.2: a founder finds plant when the zone it would set up in has a slot left
+    (`rules.plant_slots`) on the plant the founders before it left, and takes it. Every
+    candidate at home founds here (`entry_kernels.found` called with the founding probability 1
+    with or without plant, savings that always finance), so in each zone exactly
+    min(founders there, its slots at the start) founders get plant, and every one of them in a
+    cell that had its need free; the others pay for premises. Some zone must have had more
+    founders than slots (the founders competed) and some founder must have got plant."""
+    from sim.engines.vector import entry_kernels
+    from sim.engines.vector.bundles import FirmsEntry
+    from sim.engines.vector.model import _WRAP
+
+    rich = {"run.months": 24, "population.savings_mean": 5e6, "population.savings_sigma": 0.0}
+    many = {"population.initial_home_share": 0.5, "behaviour.entrepreneurship.skill_min": 0.3}
+    m = VectorModel(small("plants", **rich, **many), seed=3)
+    for _ in range(12):
+        m.step()
+    world, ent, county = m.world, m.spec.behaviour.entrepreneurship, m.county
+    need = float(world.plant_need(ent.startup_workers))
+    slots = np.array([world.plant_slots(z, need) for z in range(county.n_zones)])
+    free_before = world.plant.ravel().copy()
+    home = (m.status == EMPLOYED_HOME) | (m.status == UNEMPLOYED_HOME)
+    pos = np.flatnonzero(home & (m.skill >= ent.skill_min)).astype(np.int64)
+    k = pos.size
+    g = np.random.default_rng(0)
+    ones = np.ones(m.chain.n)
+    cap_z, lev_z = world.founder_credit_terms(m.month, m._zones)
+    start = m.firms.reserve(k)
+    founded, m._jobless = entry_kernels.found(
+        pos, world.founder_shares.copy(), ones, ones, g.random(3 * k), g.random(2 * k),
+        g.standard_normal(k), m._b_rec, m._location(), need, np.asarray(cap_z, dtype=float),
+        np.asarray(lev_z, dtype=float), m.gov.guarantee_zones(m.month),
+        m.gov.discount_zones(m.month), m._tailors, m._jobless, m.firms.bundle(FirmsEntry),
+        m._grid, m.births, start, m.month, m.month % _WRAP,
+    )  # fmt: skip
+    assert founded == k  # every candidate founded: nothing thinned, everyone financed
+    new = np.arange(start, start + founded)
+    zone, in_plant, cell = m.firms.zone[new], m.firms.plant_m2[new] > 0, m.firms.cell[new]
+    for z in range(county.n_zones):
+        assert in_plant[zone == z].sum() == min((zone == z).sum(), slots[z]), z
+    assert (free_before[cell[in_plant]] >= need).all()
+    per_zone = np.bincount(zone, minlength=county.n_zones)
+    assert ((per_zone > slots) & (slots > 0)).any() and in_plant.any()

@@ -242,28 +242,29 @@ def _plants(scale: int):
 
 
 @pytest.mark.parametrize("scale", [1, 5])
-@pytest.mark.parametrize("plant_only", [False, True])
-def test_batched_location_choice_has_the_world_probabilities(plant_only, scale):
-    """The batched inverse-CDF draw of `_choose_cells` against the probabilities of
+def test_batched_location_choice_has_the_world_probabilities(scale):
+    """The batched inverse-CDF draw of `_choose_cells` (investors) against the probabilities of
     `World.zone_weights` x `World.cell_weights` (the functions the Mesa engine uses), at
-    agglomeration unit 1 and 5 (the unit is folded into `rules.cell_mass_coefficients`)."""
+    agglomeration unit 1 and 5 (the unit is folded into `rules.cell_mass_coefficients`).
+    Founders draw their zone by the same weights and their cell one by one
+    (tests/test_vector.py::test_founders_compete_for_the_free_plant_of_their_zone)."""
     m = VectorModel(_plants(scale), seed=3)
     assert m.spec.behaviour.agglomeration_unit == scale
     for _ in range(24):
         m.step()
-    m._set_zone_policy(m.gov.zone_policy(m.month))  # as World.zone_weights sees it now
+    m._set_zone_publicity(m.gov.zone_publicity(m.month))  # as World.zone_weights sees it now
     world, county = m.world, m.county
     need = float(world.plant_need(m.spec.behaviour.entrepreneurship.startup_workers))
     stages = np.array([0, 3])
     draws = 20_000
     g = np.random.default_rng(0)
     for s in stages:
-        zw = world.zone_weights(int(s), need, m.month, plant_only)
+        zw = world.zone_weights(int(s), need, m.month)
         p = np.zeros(county.n_cells)
         for z in range(county.n_zones):
-            cells, cw = world.cell_weights(int(s), z, need, plant_only)
+            cells, cw = world.cell_weights(int(s), z, need, plant_only=False)
             p[cells] = zw[z] / zw.sum() * cw / cw.sum()
-        got = m._choose_cells(np.full(draws, s), 0, np.array([need]), plant_only, g)
+        got = m._choose_cells(np.full(draws, s), 0, np.array([need]), g)
         hits = np.bincount(got, minlength=county.n_cells)
         assert (hits[p == 0] == 0).all()
         # each cell's count is Binomial(draws, p): it must lie in its central interval of

@@ -89,15 +89,18 @@ class Government:
         for lever in self.levers:
             lever.start_month(world, month)
 
-    def active_count(self, month: int) -> int:
-        """Active salient levers: the policy salience tailors and investors respond to."""
-        return sum(lever.active(month) for lever in self.levers if lever.salient)
+    def publicised_count(self, month: int) -> int:
+        """Active publicised levers: the publicity tailors and investors respond to, with the
+        weights `publicity` of return migration and outside investment (0 by default: the
+        term rewards a lever for being active, not for what it does; docs/model.md 7.11)."""
+        return sum(lever.active(month) for lever in self.levers if lever.publicised)
 
-    def zone_policy(self, month: int) -> np.ndarray:
-        """Number of active salient levers for which each zone is eligible (location choice)."""
+    def zone_publicity(self, month: int) -> np.ndarray:
+        """Per zone, the active publicised levers it is eligible for (location choice, with the
+        weight `behaviour.location.publicity`, 0 by default)."""
         out = np.zeros(self.levers[0].eligible_zones.shape, dtype=float)
         for lever in self.levers:
-            if lever.salient and lever.active(month):
+            if lever.publicised and lever.active(month):
                 out += lever.eligible_zones
         return out
 

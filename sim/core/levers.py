@@ -14,12 +14,13 @@ engines and the world call for every lever alike, so an engine never names a lev
   acts (the debt beyond what the borrower could raise without it, `rules.guaranteed_debt`) is
   charged `guarantee_share` of a guaranteed loan's outstanding debt when the borrower defaults,
   whenever that happens;
-- `salient`: whether tailors and investors see it as an active lever (publicity, one point of
-  policy salience each; `sim.core.rules.return_probability`, `investor_arrival_rate`,
-  `zone_weights`).
+- `publicised`: whether tailors and investors count it among the active levers they hear of
+  (publicity: `sim.core.rules.return_probability`, `investor_arrival_rate`, `zone_weights`,
+  each with its weight `publicity`, 0 by default; docs/model.md 7.11).
 
 Adding a lever means one subclass here (or anywhere: `register_lever`) and its schema section;
-tests/test_placebo_lever.py defines a placebo outside the core and runs it on both engines.
+tests/test_placebo_lever.py defines one outside the core and runs it on both engines. `Placebo`
+is the control lever: it spends and does nothing else.
 
 Budgets and books (docs/model.md, "Government and budgets"). A lever acts (makes new
 commitments: new guarantees, this month's support, construction) while it is in its window and
@@ -41,6 +42,7 @@ from sim.core.scenario import (
     FinancingLever,
     LeversSpec,
     LeverWindow,
+    PlaceboLever,
     PlantLever,
     ProductionSpec,
     TaxSpec,
@@ -76,7 +78,7 @@ class Lever:
     # the lever acts in its zone (`Government.discount_zones`), honoured in full to its end
     # whatever the lever's window or budget then (`honour`), not a grant of the month
     commits_tenancies: ClassVar[bool] = False
-    salient: ClassVar[bool] = True
+    publicised: ClassVar[bool] = True  # counted by the publicity terms (weights 0 by default)
     # fields that are sizes of the county, multiplied when a scenario is scaled (sim.core.scaling)
     scaled_fields: ClassVar[tuple[str, ...]] = ("budget",)
 
@@ -222,9 +224,31 @@ class PlantSupply(Lever):
             world.build_plant(s.m2_per_month * share * area / area.sum())
 
 
+class Placebo(Lever):
+    """The control lever: spends its budget evenly over the months of its window that a run
+    steps through, as a transfer that reaches no agent, and changes nothing else. It is not
+    publicised, and it does not move the take-off window (`PlaceboLever.acts`), so a placebo
+    arm reproduces no_policy exactly but for its cost."""
+
+    name = "placebo"
+    spec_type = PlaceboLever
+    publicised = False
+
+    def monthly_outlay(self) -> float:
+        """The budget over the months max(start, 1)..end: month 0 is the initial state, which
+        no lever acts in (a run steps months 1, 2, ...), so a window 0-60 spends in 60 months
+        (a window of month 0 alone never acts)."""
+        months = self.spec.end - max(self.spec.start, 1) + 1
+        return self.spec.budget / max(months, 1)
+
+    def start_month(self, world: World, month: int) -> None:
+        if self.active(month):
+            self.grant(self.monthly_outlay(), month)
+
+
 # the levers a scenario can hold, by their section under `levers:`
 LEVER_TYPES: dict[str, type[Lever]] = {
-    cls.name: cls for cls in (Financing, BurdenReduction, PlantSupply)
+    cls.name: cls for cls in (Financing, BurdenReduction, PlantSupply, Placebo)
 }
 # the rows of `firm_support`, in order: the levers that pay towards firms' costs
 SUPPORT_ROWS = ("financing", "burden", "plant_supply")

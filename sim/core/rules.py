@@ -48,7 +48,7 @@ def return_probability(
     home_income: Float,
     coastal_wage: float,
     peer_share: Float,
-    active_levers: int,
+    publicised_levers: int,
     attachment: Float,
     p: ReturnMigrationSpec,
 ) -> Float:
@@ -56,15 +56,16 @@ def return_probability(
 
     The utility adds the relative income gap, the share of the tailor's village already home
     (peer influence, which makes returns cascade as in Granovetter's threshold model), the
-    number of active levers (publicity and returnee support) and a fixed individual attachment
-    (the spread of individual thresholds).
+    publicity of the active levers (`publicity` per publicised lever, whatever the lever does:
+    a behavioural option, 0 by default, so that no lever is rewarded merely for being active)
+    and a fixed individual attachment (the spread of individual thresholds).
     """
     gap = (home_income - coastal_wage) / coastal_wage
     v = (
         p.intercept
         + p.income_gap * gap
         + p.peer * peer_share
-        + p.policy * active_levers
+        + p.publicity * publicised_levers
         + attachment
     )
     return p.max_hazard * logistic(v)
@@ -81,6 +82,21 @@ def job_probability(vacancies: float, seekers: float) -> float:
 
 
 # ------------------------------------------------------------------------ 2. entrepreneurship
+def plant_slots(free_m2: NDArray[np.float64], need: float) -> int:
+    """How many start-ups the free standard plant of a zone can still house: a start-up needs
+    `need` m2 in one cell, so a cell with F m2 free houses floor(F / need) of them, summed over
+    the zone's cells (`free_m2`); none for a need of 0.
+
+    A founder finds plant where it would set up when its zone has a slot left (at least one
+    cell with `need` m2 free): no premises delay (`founding_probability`) and no premises cost
+    (`startup_cost`). Each founder who settles on plant takes a slot, so the founders of a
+    month compete for the free plant of their zone, and plant in one zone does nothing for a
+    founder in another."""
+    if need <= 0:
+        return 0
+    return int(np.floor(np.asarray(free_m2, dtype=np.float64) / need).sum())
+
+
 def startup_cost(has_plant: ArrayLike, p: EntrepreneurshipSpec) -> Float:
     """Cost of founding: fixed cost, machines for the first workers, premises if no plant."""
     base = p.startup_fixed_cost + p.capital_per_worker * p.startup_workers
@@ -98,6 +114,7 @@ def founding_probability(
     """Monthly probability that a skilled tailor at home founds a firm (before finance).
 
     Logistic in the relative gain of owning a firm over the home wage. Without a standard plant
+    in the zone where the founder would set up (`has_plant`: a slot left there, `plant_slots`)
     the founder must first find premises, which takes `premises_delay_months` on average, so the
     monthly hazard is divided by (1 + delay).
     """
@@ -130,15 +147,16 @@ def investor_arrival_rate(
     base_rate: float,
     pull: float,
     local_firms: int,
-    active_levers: int,
-    policy: float,
+    publicised_levers: int,
+    publicity: float,
     unit: float,
 ) -> float:
     """Expected outside arrivals in a month: a base rate plus the pull of the local cluster,
     which grows with the log of its size (saturating, so that arrivals cannot explode). The size
     is counted in agglomeration units (`unit` firms each), so that the pull of a county does not
-    depend on how finely it is sampled."""
-    return (base_rate + pull * np.log1p(local_firms / unit)) * (1.0 + policy * active_levers)
+    depend on how finely it is sampled. Investment promotion raises the rate by `publicity` per
+    active publicised lever (a behavioural option, 0 by default)."""
+    return (base_rate + pull * np.log1p(local_firms / unit)) * (1.0 + publicity * publicised_levers)
 
 
 def investor_acceptance(
@@ -180,13 +198,15 @@ def zone_weights(
     advantage: np.ndarray,
     rent: np.ndarray,
     has_plant: np.ndarray,
-    policy: np.ndarray,
+    publicised_levers: np.ndarray,
     p: LocationSpec,
     unit: float,
 ) -> np.ndarray:
     """Attractiveness of each zone to an entrant (arrays over zones; last axis = zones).
 
-    area^a * (pseudo + (same + w_link*linked)/unit)^theta * exp(advantage - rent + plant + policy).
+    area^a * (pseudo + (same + w_link*linked)/unit)^theta
+    * exp(advantage - rent + plant + publicity), the last term `publicity` per active publicised
+    lever the zone is eligible for (a behavioural option, 0 by default).
     theta = 1 with nothing else is Arthur's urn; theta > 1 is non-linear increasing returns
     (lock-in); a = 1, theta = 0 is the dartboard (proportional to area). Firms count in
     agglomeration units, so the pseudo count weighs the same against a county of any size.
@@ -195,7 +215,10 @@ def zone_weights(
     agglomeration = np.where(mass > 0, mass, 0.0) ** p.increasing_returns
     rent_ref = max(float(np.max(rent)), 1e-9)
     utility = (
-        p.advantage * advantage - p.rent * rent / rent_ref + p.plant * has_plant + p.policy * policy
+        p.advantage * advantage
+        - p.rent * rent / rent_ref
+        + p.plant * has_plant
+        + p.publicity * publicised_levers
     )
     return np.where(area > 0, area**p.area_exponent, 0.0) * agglomeration * np.exp(utility)
 

@@ -7,7 +7,7 @@ them all with the reasoning. Money is in yuan, time in months, space in grid cel
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -150,7 +150,9 @@ class ReturnMigrationSpec(Strict):
     intercept: float = 0.0  # calibrated: ~1.3%/yr return when local jobs are scarce (brief)
     income_gap: float = 4.0  # weight of (expected home income - coastal wage)/coastal wage
     peer: float = 3.0  # weight of the share of the tailor's village already home
-    policy: float = 0.5  # weight per active lever (publicity, returnee subsidies)
+    # weight per active publicised lever (announcements, returnee fairs): a behavioural option,
+    # off by default (docs/model.md 7.1, 7.11); no published estimate, was 0.5 until issue 15
+    publicity: NonNeg = 0.0
     attachment_sd: NonNeg = 1.0  # spread of individual home attachment (threshold spread)
     leave_hazard: Prob = 0.15  # monthly probability that a jobless returnee leaves again...
     leave_after_months: Count = 3  # ...once jobless for this many months
@@ -181,7 +183,9 @@ class OutsideInvestmentSpec(Strict):
     pull: NonNeg = 0.3  # extra arrivals per month per log(1 + local firms) (cluster pull)
     intercept: float = -1.0  # logistic stay decision of an arriving investor...
     margin_weight: NonNeg = 60.0  # ...rising with the stage's recent local profit margin
-    policy: NonNeg = 0.2  # relative rise of arrivals per active lever (investment promotion)
+    # relative rise of arrivals per active publicised lever (investment promotion): a
+    # behavioural option, off by default (docs/model.md 7.3, 7.11); was 0.2 until issue 15
+    publicity: NonNeg = 0.0
     gap_pull: NonNeg = 2.0  # tilt of the stage mix towards unmet local input demand
     anchor_share: Prob = 0.05  # share of arrivals that are large anchor firms
     anchor_workers: Annotated[int, Field(ge=1)] = 150  # brief: above-threshold avg ~146
@@ -195,7 +199,8 @@ class LocationSpec(Strict):
 
     Zone weight = area^area_exponent
                   * (pseudo_count + same + linkage_weight*linked)^increasing_returns
-                  * exp(advantage*adv - rent*rent/rent_ref + plant*has_plant + policy*policy).
+                  * exp(advantage*adv - rent*rent/rent_ref + plant*has_plant
+                        + publicity*publicised_levers).
     Arthur's urn: area_exponent 0, pseudo_count 0, increasing_returns 1, all other weights 0.
     Dartboard: area_exponent 1, increasing_returns 0, all other weights 0.
     """
@@ -208,7 +213,9 @@ class LocationSpec(Strict):
     advantage: float = 1.0
     rent: NonNeg = 1.0
     plant: NonNeg = 1.0
-    policy: NonNeg = 0.5
+    # utility per active publicised lever a zone is eligible for: a behavioural option, off by
+    # default (docs/model.md 7.4, 7.11); was 0.5 until issue 15
+    publicity: NonNeg = 0.0
     cell_increasing_returns: NonNeg = 1.0  # same form, within the chosen zone, by neighbourhood
     cell_plant: NonNeg = 3.0  # pull of a cell with free standard plant, within the zone
 
@@ -295,6 +302,10 @@ class BehaviourSpec(Strict):
 class LeverWindow(Strict):
     """A lever's delivery window and budget (the government stops it when the budget is spent)."""
 
+    # whether the lever acts on tailors or firms: the take-off window opens after the last lever
+    # that acts (`Scenario.last_lever_end`), so a lever that only spends (the placebo) leaves it
+    # where it is
+    acts: ClassVar[bool] = True
     enabled: bool = False
     start: Month = 0
     end: Month = 60
@@ -336,10 +347,20 @@ class PlantLever(LeverWindow):
     rent_discount_months: Count = 24  # for this many months after moving in
 
 
+class PlaceboLever(LeverWindow):
+    """A control arm's lever: it spends its budget evenly over its window, as a transfer that
+    reaches no agent, and changes nothing else (not publicised either). With the budget and
+    window of the other arms it isolates what spending alone does: nothing, so a placebo arm
+    must reproduce no_policy exactly (tests/test_placebo_lever.py)."""
+
+    acts: ClassVar[bool] = False
+
+
 class LeversSpec(Strict):
     financing: FinancingLever = Field(default_factory=FinancingLever)
     burden: BurdenLever = Field(default_factory=BurdenLever)
     plant_supply: PlantLever = Field(default_factory=PlantLever)
+    placebo: PlaceboLever = Field(default_factory=PlaceboLever)
 
 
 class TakeoffSpec(Strict):
@@ -490,10 +511,11 @@ class Scenario(Strict):
         return tuple(type(self.levers).model_fields)
 
     def last_lever_end(self) -> int:
-        """The last month any enabled lever is active (-1 if none is enabled)."""
+        """The last month any enabled lever that acts on the model is active (-1 if none is
+        enabled; a lever that only spends, the placebo, does not count)."""
         ends = [
-            getattr(self.levers, n).end
-            for n in self.lever_names()
-            if getattr(self.levers, n).enabled
+            lever.end
+            for lever in (getattr(self.levers, n) for n in self.lever_names())
+            if lever.enabled and lever.acts
         ]
         return max(ends, default=-1)

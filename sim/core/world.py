@@ -25,10 +25,9 @@ class Environment:
     """What agents see of the whole in a month."""
 
     home_income: float = 0.0
-    active_levers: int = 0
+    publicised_levers: int = 0  # active publicised levers (Government.publicised_count)
     founder_stage_weights: np.ndarray = field(default_factory=lambda: np.ones(1))
     owner_income: np.ndarray = field(default_factory=lambda: np.zeros(1))
-    plant_available: bool = False
     box: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
     demand: np.ndarray = field(default_factory=lambda: np.ones(1))
     input_cost_share: np.ndarray = field(default_factory=lambda: np.zeros(1))
@@ -113,10 +112,11 @@ class World:
         builds standard plants: `sim.core.levers.PlantSupply.start_month`)."""
         self.gov.start_month(self, month)
 
-    def plant_available(self, workers: int) -> bool:
-        """Whether some cell has enough free plant for an entrant of this size."""
-        need = self.plant_need(workers)
-        return bool(need > 0 and self.plant.max() >= need)
+    def plant_slots(self, zone: int, need_m2: float) -> int:
+        """How many entrants needing `need_m2` the free plant of `zone` can still house
+        (`rules.plant_slots` on the zone's cells): a founder there finds plant when it is at
+        least 1."""
+        return rules.plant_slots(self.plant.ravel()[self.county.cells_of_zone[zone]], need_m2)
 
     # ------------------------------------------------------------------ firm counts
     def count_firms(self, stage, zone, x, y, anchor, delta: int) -> None:
@@ -198,29 +198,28 @@ class World:
             dtype=float,
         )
 
-    def zone_weights(self, stage: int, need_m2: float, month: int, plant_only: bool) -> np.ndarray:
-        """Location submodel, first step: the weight of each zone for an entrant of `stage`."""
+    def zone_weights(self, stage: int, need_m2: float, month: int) -> np.ndarray:
+        """Location submodel, first step: the weight of each zone for an entrant of `stage`
+        (with plant need `need_m2`: zones with a cell that has it free weigh e^plant more)."""
         loc = self.spec.behaviour.location
         same = self.zone_counts.sum(axis=0) if loc.count_all_stages else self.zone_counts[stage]
         linked = self.chain.linked[stage] @ self.zone_counts
-        zone_plant = self.zone_plant(need_m2)
-        w = rules.zone_weights(
+        return rules.zone_weights(
             self.county.area,
             same,
             linked,
             self.county.advantage,
             self.county.base_rent,
-            zone_plant,
-            self.gov.zone_policy(month),
+            self.zone_plant(need_m2),
+            self.gov.zone_publicity(month),
             loc,
             self.spec.behaviour.agglomeration_unit,
         )
-        if plant_only and (w * zone_plant).sum() > 0:
-            w = w * zone_plant
-        return w
 
     def cell_weights(self, stage: int, zone: int, need_m2: float, plant_only: bool):
-        """Location submodel, second step: the zone's cells and their weights."""
+        """Location submodel, second step: the zone's cells and their weights; with
+        `plant_only` (a founder whose zone has a plant slot left), only the cells with
+        `need_m2` free, if any."""
         loc = self.spec.behaviour.location
         cells = self.county.cells_of_zone[zone]
         xs, ys = self.county.cell_xy(cells)
@@ -233,15 +232,17 @@ class World:
         return cells, w
 
     # ------------------------------------------------------------------ outside investment
-    def investor_arrivals(self, n_firms: int, active_levers: int, rng: np.random.Generator) -> int:
+    def investor_arrivals(
+        self, n_firms: int, publicised_levers: int, rng: np.random.Generator
+    ) -> int:
         """How many outside investors look at the county this month."""
         inv = self.spec.behaviour.outside_investment
         rate = rules.investor_arrival_rate(
             inv.base_rate,
             inv.pull,
             n_firms,
-            active_levers,
-            inv.policy,
+            publicised_levers,
+            inv.publicity,
             self.spec.behaviour.agglomeration_unit,
         )
         if inv.arrivals == "fixed":

@@ -86,6 +86,7 @@ ARM_COLORS: dict[str, str] = {
     "burden": "#E69F00",
     "plants": "#009E73",
     "combined": "#D55E00",
+    "placebo": "#56B4E9",
 }
 # For names not listed above: a colour picked from the name (stable across figures and runs).
 EXTRA_COLORS = (

@@ -55,7 +55,7 @@ class Tailor(Agent):
                 m.env.home_income,
                 spec.wages.coastal,
                 m.peer_share(self.village),
-                m.env.active_levers,
+                m.env.publicised_levers,
                 self.attachment,
                 spec.return_migration,
             )
@@ -73,16 +73,22 @@ class Tailor(Agent):
             self.savings += spec.wages.saving_rate * spec.wages.home
 
     def consider_founding(self) -> None:
-        """Entrepreneurship submodel: found a firm if it pays and can be financed."""
+        """Entrepreneurship submodel: a stage, the zone the firm would be set up in (the
+        location submodel's zone draw), then found if it pays, with the premises delay unless
+        that zone has free standard plant left, and if it can be financed."""
         m = self.model
         spec = m.spec.behaviour.entrepreneurship
         stage = int(rules.choose(m.env.founder_stage_weights, m.streams.founding.random()))
+        zone = int(rules.choose(m.founder_view("zone weights", stage), m.streams.location.random()))
         p = rules.founding_probability(
-            m.env.owner_income[stage], m.spec.behaviour.wages.home, m.env.plant_available, spec
+            m.env.owner_income[stage],
+            m.spec.behaviour.wages.home,
+            m.founder_view("slots", zone) >= 1,
+            spec,
         )
         if m.streams.founding.random() >= p:
             return
-        m.found_firm(self, stage)
+        m.found_firm(self, stage, zone)
 
 
 class Firm(FixedAgent):

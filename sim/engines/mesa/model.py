@@ -80,6 +80,8 @@ class ClusterModel(Model):
         self.dead_firms: list[dict] = []
         self.local_pool = scenario.population.local_workers
         self.log = MonthLog()
+        # what founders read of the location submodel, kept between foundings (`founder_view`)
+        self._founder_view: dict[tuple[str, int], object] = {}
         self._init_tailors()
         self._init_firms()
         self.initial_employment = float(self.firms.agg("workers", sum)) if len(self.firms) else 0.0
@@ -203,6 +205,7 @@ class ClusterModel(Model):
             # moving in where the plant lever acts: the rent discount is promised (7.9)
             firm.plant_discount = bool(self.gov.discount_zones(self.month)[zone])
         self._count(firm, +1)
+        self._founder_view.clear()  # zone counts and free plant have changed
         if age == 0:
             self.flows.births[origin] += 1
         return firm
@@ -230,14 +233,36 @@ class ClusterModel(Model):
         self.dead_firms.append(self._firm_record(firm, died=self.month))
         firm.remove()
 
-    def choose_cell(self, stage: int, need_m2: float, plant_only: bool = False) -> int:
+    def choose_cell(self, stage: int, need_m2: float) -> int:
         """Location submodel: a zone by zone weights, then a cell inside it by cell weights,
         each seeing the entrants before it (sequential choice, as in Arthur's urn)."""
-        g = self.streams.location
-        w = self.world.zone_weights(stage, need_m2, self.month, plant_only)
-        zone = int(rules.choose(w, g.random()))
+        w = self.world.zone_weights(stage, need_m2, self.month)
+        zone = int(rules.choose(w, self.streams.location.random()))
+        return self.choose_cell_in(stage, zone, need_m2, plant_only=False)
+
+    def choose_cell_in(self, stage: int, zone: int, need_m2: float, plant_only: bool) -> int:
+        """Location submodel, second step: a cell of `zone` by cell weights (with `plant_only`,
+        among the cells with `need_m2` of plant free, if there are any)."""
         cells, cw = self.world.cell_weights(stage, zone, need_m2, plant_only)
-        return int(cells[int(rules.choose(cw, g.random()))])
+        return int(cells[int(rules.choose(cw, self.streams.location.random()))])
+
+    def founder_view(self, kind: str, key: int):
+        """What a would-be founder reads, as of the last founding: ("zone weights", stage), the
+        zone weights of the location submodel for a start-up of that stage; ("slots", zone),
+        the start-ups the zone's free plant can still house (`World.plant_slots`). Both change
+        only when a firm enters (`_add_firm` clears them), so the many candidates of a month
+        between two foundings share one computation."""
+        found = self._founder_view.get((kind, key))
+        if found is None:
+            need = float(
+                self.world.plant_need(self.spec.behaviour.entrepreneurship.startup_workers)
+            )
+            if kind == "zone weights":
+                found = self.world.zone_weights(key, need, self.month)
+            else:
+                found = self.world.plant_slots(key, need)
+            self._founder_view[(kind, key)] = found
+        return found
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
@@ -257,7 +282,7 @@ class ClusterModel(Model):
 
     def _phase_levers(self) -> None:
         self.world.start_month(self.month)
-        self.env.active_levers = self.gov.active_count(self.month)
+        self.env.publicised_levers = self.gov.publicised_count(self.month)
 
     def _phase_migration(self) -> None:
         self.env.home_income = self.world.home_income()
@@ -269,20 +294,21 @@ class ClusterModel(Model):
             self.world.stage_margin, self.chain.output_per_worker, ent.startup_workers
         )
         self.env.founder_stage_weights = self.world.founder_shares
-        self.env.plant_available = self.world.plant_available(ent.startup_workers)
+        self._founder_view.clear()  # the plant lever built this month; firms left last month
         candidates = self.tailors.select(
             lambda t: t.status in (EMPLOYED_HOME, UNEMPLOYED_HOME) and t.skill >= ent.skill_min
         )
         candidates.shuffle_do("consider_founding")
 
-    def found_firm(self, tailor: Tailor, stage: int) -> None:
-        """A tailor who wants to found picks a location, then founds if it can be financed."""
+    def found_firm(self, tailor: Tailor, stage: int, zone: int) -> None:
+        """A tailor who wants to found in `zone` picks a cell there (on free standard plant
+        when the zone has a slot left), then founds if it can be financed."""
         ent = self.spec.behaviour.entrepreneurship
         need = float(self.world.plant_need(ent.startup_workers))
-        cell = self.choose_cell(stage, need, plant_only=self.env.plant_available)
+        in_plant = self.founder_view("slots", zone) >= 1
+        cell = self.choose_cell_in(stage, zone, need, plant_only=in_plant)
         x, y = (int(v) for v in self.county.cell_xy(cell))
         cost = float(rules.startup_cost(self.world.plant[x, y] >= need, ent))
-        zone = int(self.county.zone_of_cell[x, y])
         cap, lev = self.world.founder_credit_terms(self.month, zone)
         credit = float(rules.founder_credit(tailor.savings, float(cap), float(lev)))
         if not rules.can_finance(tailor.savings, credit, cost):
@@ -318,7 +344,7 @@ class ClusterModel(Model):
         inv = self.spec.behaviour.outside_investment
         ent = self.spec.behaviour.entrepreneurship
         g = self.streams.investment
-        n = self.world.investor_arrivals(len(self.firms), self.env.active_levers, g)
+        n = self.world.investor_arrivals(len(self.firms), self.env.publicised_levers, g)
         weights = self.world.investor_stage_weights()
         available = self.status_counts[UNEMPLOYED_HOME] + self.local_pool
         for _ in range(n):

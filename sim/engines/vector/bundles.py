@@ -159,12 +159,12 @@ class Grid(NamedTuple):
 
 class Location(NamedTuple):
     """What the location submodel (`entry_kernels.locate`) reads: the zones' attributes and the
-    month's lever policy, the firm counts and free plant, the cells in zone order."""
+    month's lever publicity, the firm counts and free plant, the cells in zone order."""
 
     area: np.ndarray
     advantage: np.ndarray
     base_rent: np.ndarray
-    policy: np.ndarray  # by zone: the levers for which it is eligible (Government.zone_policy)
+    publicity: np.ndarray  # by zone: the publicised levers it is eligible for (zone_publicity)
     linked: np.ndarray
     count_all_stages: bool
     zone_counts: np.ndarray

@@ -33,6 +33,7 @@ COMPILED = (
     "logistic",
     "return_probability",
     "leave_probability",
+    "plant_slots",
     "startup_cost",
     "founder_credit",
     "founding_probability",

@@ -22,17 +22,6 @@ from sim.engines.vector.jit import jit
 from sim.engines.vector.kernels import _move, _mover, _unlink
 
 
-@jit(float64[:](int64[:], float64[:], int64))
-def need_before(cells, need, n_cells):
-    """For each entrant, the plant need of the entrants before it in the same cell."""
-    acc = np.zeros(n_cells)
-    out = np.empty(cells.size)
-    for i in range(cells.size):
-        out[i] = acc[cells[i]]
-        acc[cells[i]] += need[i]
-    return out
-
-
 @jit(
     Tuple((int64[:], int64[:], float64[:], float64[:, :], float64[:, :], float64[:, :],
            float64[:]))(
@@ -96,29 +85,29 @@ def location_groups(
 
 
 @jit()
+def draw_zones(group, u_zone, zone_w):
+    """Each entrant's zone, drawn by `choose` from its group's zone weights `zone_w` (the rule
+    `zone_weights`, as the Mesa engine's `World.zone_weights`)."""
+    zone = np.empty(group.size, dtype=np.int64)
+    for g in range(zone_w.shape[0]):
+        members = np.flatnonzero(group == g)
+        zone[members] = rules.choose(zone_w[g], u_zone[members])
+    return zone
+
+
+@jit()
 def draw_cells(
-    group, u_zone, u_cell, zone_w, zone_plant, plant_only, group_stage, group_need, mass_coef,
-    box_z, plant_z, zone_start, zone_end, zone_order, loc,
+    group, u_zone, u_cell, zone_w, group_stage, group_need, mass_coef, box_z, plant_z,
+    zone_start, zone_end, zone_order, loc,
 ):  # fmt: skip
     """Entrants' cells, with the rules of the Mesa engine's `World.zone_weights` and
-    `World.cell_weights`: a zone drawn by `choose` from its group's weights `zone_w` (with
-    `plant_only`, among zones with plant if any has weight there), then a cell of that zone by
-    `choose` on the rule `cell_weights` of the rule `cell_mass` (with `plant_only`, among cells
-    with the group's plant need free, if the zone has any). `box_z` and `plant_z` hold the cells
-    in zone order; the cell weights are computed once per (group, zone) drawn."""
+    `World.cell_weights`: a zone (`draw_zones`), then a cell of that zone by `choose` on the
+    rule `cell_weights` of the rule `cell_mass`. `box_z` and `plant_z` hold the cells in zone
+    order; the cell weights are computed once per (group, zone) drawn."""
     k = group.size
-    G = zone_w.shape[0]
     S = mass_coef.shape[0]
     nbhd = box_z.reshape(S, plant_z.size)
-    zone = np.empty(k, dtype=np.int64)
-    for g in range(G):
-        members = np.flatnonzero(group == g)
-        w = zone_w[g]
-        if plant_only:
-            with_plant = w * zone_plant[g]
-            if with_plant.sum() > 0:
-                w = with_plant
-        zone[members] = rules.choose(w, u_zone[members])
+    zone = draw_zones(group, u_zone, zone_w)
     key = group * zone_w.shape[1] + zone
     order = np.argsort(key)
     out = np.empty(k, dtype=np.int64)
@@ -130,8 +119,6 @@ def draw_cells(
         has_plant = (plant_z[lo:hi] >= need) & (need > 0)
         mass = rules.cell_mass(mass_coef[group_stage[g]], nbhd[:, lo:hi])
         w = rules.cell_weights(mass, has_plant, loc)
-        if plant_only and has_plant.any():
-            w = np.where(has_plant, w, 0.0)
         j = i
         while j < k and key[order[j]] == key[order[i]]:
             j += 1
@@ -244,47 +231,69 @@ def _shuffle(a, b, u):
 
 
 @jit()
-def locate(stage, need_idx, needs, plant_only, u_zone, u_cell, loc, unit, location):
-    """Location submodel for a batch of entrants (the counts at the start of the batch): the
-    zone weights of the rule `zone_weights` for each (stage, need) group, then a zone and a cell
-    each (`draw_cells`). `location` is a `Location` (`VectorModel._location`). Returns flat
-    cells."""
-    x = Location(*location)
+def zone_weights_of(stage, need_idx, needs, loc, unit, x):
+    """The zone weights of the rule `zone_weights` for each (stage, need) group of a batch of
+    entrants, on the counts at the start of the batch (`location_groups`; `x` a `Location`):
+    (each entrant's group, the groups' stages and needs, the weights by group and zone, the free
+    plant by cell in zone order)."""
     group, group_stage, group_need, zone_plant, same, linked, plant_z = location_groups(
         stage, need_idx, needs, x.zone_counts, x.linked, x.count_all_stages, x.plant,
         x.zone_order, x.zone_start, x.zone_end,
     )  # fmt: skip
     zone_w = rules.zone_weights(
-        x.area, same, linked, x.advantage, x.base_rent, zone_plant, x.policy, loc, unit
+        x.area, same, linked, x.advantage, x.base_rent, zone_plant, x.publicity, loc, unit
+    )
+    return group, group_stage, group_need, zone_w, plant_z
+
+
+@jit()
+def locate(stage, need_idx, needs, u_zone, u_cell, loc, unit, location):
+    """Location submodel for a batch of entrants (the counts at the start of the batch): the
+    zone weights of the rule `zone_weights` for each (stage, need) group, then a zone and a cell
+    each (`draw_cells`). `location` is a `Location` (`VectorModel._location`). Returns flat
+    cells."""
+    x = Location(*location)
+    group, group_stage, group_need, zone_w, plant_z = zone_weights_of(
+        stage, need_idx, needs, loc, unit, x
     )
     return draw_cells(
-        group, u_zone, u_cell, zone_w, zone_plant, plant_only, group_stage, group_need,
-        x.mass_coef, x.box_z, plant_z, x.zone_start, x.zone_end, x.zone_order, loc,
+        group, u_zone, u_cell, zone_w, group_stage, group_need, x.mass_coef, x.box_z, plant_z,
+        x.zone_start, x.zone_end, x.zone_order, loc,
     )  # fmt: skip
 
 
 @jit()
 def found(
-    pos, joint, u, u_loc, shock, b_rec, location, need, plant_available, cap_z, lev_z,
+    pos, joint, p_plant, p_none, u, u_loc, shock, b_rec, location, need, cap_z, lev_z,
     guarantee_z, discount_z, tailors, jobless, firms, grid, births, start, month, month_mod,
 ):  # fmt: skip
-    """The founding submodel, from the Bernoulli draws `pos` (tailors who would found, by the
-    joint probability `joint` over stages, if they can): those at home (employed or
-    jobless) with the skill found in stage `choose(joint)`, in a random order (who founds first
-    where plant is short), at a cell of the location submodel; the start-up cost of the rule
-    `startup_cost` (premises where no plant is left) must be met by savings and founder credit
-    (by zone: `cap_z`, `lev_z`). Founders leave their job and become entrepreneurs; their savings
-    pay what they can of the cost and the rest is debt, of which the part beyond their credit on
-    the unguaranteed terms is guaranteed where `guarantee_z` holds for their zone
-    (`rules.guaranteed_debt`). Uniforms: u (2 per draw), u_loc (2 per
-    draw); shock: one normal per founder. `location`: the location inputs (a `Location`).
+    """The founding submodel, from the Bernoulli draws `pos` (candidates drawn with probability
+    sum_s joint_s, joint_s = share_s x p_plant_s, `p_plant_s` the founding probability of stage
+    s without the premises delay). Those at home (employed or jobless) with the skill draw a
+    stage by `choose(joint)` and are put in a random order (who founds first where plant is
+    short); each draws the zone it would set up in, by the zone weights of the location
+    submodel on the counts at the start of the phase. Then, one after another: the founder finds
+    plant when its zone has a slot left (the rule `plant_slots` on the plant still free after
+    the founders before it), and is kept with probability p_s(z) / p_plant_s (`p_none` without
+    a slot: the premises delay), so that it founds with the rule `founding_probability` of its
+    zone; it draws a cell of the zone (among the cells with plant free, when it found plant:
+    the rules `cell_mass`, `cell_weights` and `choose`); the start-up cost of the rule
+    `startup_cost` must be met by savings and founder credit (by zone: `cap_z`, `lev_z`); a
+    financed founder takes its plant, so the next founders see it gone. Founders leave their
+    job and become entrepreneurs; their savings pay what they can of the cost and the rest is
+    debt, of which the part beyond their credit on the unguaranteed terms is guaranteed where
+    `guarantee_z` holds for their zone (`rules.guaranteed_debt`); those who move into plant
+    where `discount_z` holds are promised the plant lever's rent discount. Uniforms: u (3 per
+    draw: stage, order, keep), u_loc (2 per draw: zone, cell); shock: one normal per founder.
+    `location`: the location inputs (a `Location`).
     Returns (firms founded, the jobless list after)."""
     tailors, firms, grid = Tailors(*tailors), FirmsEntry(*firms), Grid(*grid)
-    location = Location(*location)
+    x = Location(*location)
     status, skill, since, savings = tailors.status, tailors.skill, tailors.since, tailors.savings
     saved, employer, zone_of_cell = tailors.saved, tailors.employer, grid.zone_of_cell
-    plant, first_staff, firm_tailors = grid.plant, firms.first_staff, firms.tailors
+    first_staff, firm_tailors = firms.first_staff, firms.tailors
     next_staff, prev_staff = tailors.next_staff, tailors.prev_staff
+    zone_start, zone_end, zone_order = x.zone_start, x.zone_end, x.zone_order
     b = b_rec[0]
     ent = b.entrepreneurship
     n = 0
@@ -299,31 +308,48 @@ def found(
     who = who[:n]
     stage = rules.choose(joint, u[:n])
     _shuffle(who, stage, u[n : 2 * n])
-    needs = np.full(1, need)
-    cells = locate(
-        stage, np.zeros(n, dtype=np.int64), needs, plant_available, u_loc[:n], u_loc[n : 2 * n],
-        b.location, b.agglomeration_unit, location,
-    )  # fmt: skip
-    has_plant = np.empty(n, dtype=np.bool_)
-    before = need_before(cells, np.full(n, need), grid.n_cells)
-    for i in range(n):
-        has_plant[i] = plant[cells[i]] - before[i] >= need
-    cost = rules.startup_cost(has_plant, ent)
+    keep = u[2 * n : 3 * n]
+    group, _, _, zone_w, free = zone_weights_of(
+        stage, np.zeros(n, dtype=np.int64), np.full(1, need), b.location, b.agglomeration_unit, x
+    )  # `free`: the plant free by cell in zone order, a copy the founders take from in turn
+    zone = draw_zones(group, u_loc[:n], zone_w)
+    S = x.mass_coef.shape[0]
+    nbhd = x.box_z.reshape(S, free.size)
+    cost_with_without = rules.startup_cost(np.array([True, False]), ent)
     cap, lev, wealth = np.empty(n), np.empty(n), np.empty(n)
     for i in range(n):
-        z = zone_of_cell[cells[i]]
-        cap[i], lev[i] = cap_z[z], lev_z[z]
+        cap[i], lev[i] = cap_z[zone[i]], lev_z[zone[i]]
         t = who[i]
         wealth[i] = savings[t] + saved[status[t]] * ((month_mod - np.int64(since[t])) & 0xFFFF)
     credit = rules.founder_credit(wealth, cap, lev)
     unguaranteed = rules.founder_credit(wealth, ent.credit_cap, ent.credit_leverage)
+    cells = np.empty(n, dtype=np.int64)
+    cost = np.empty(n)
+    has_plant = np.empty(n, dtype=np.bool_)
     m = 0
     for i in range(n):
-        if rules.can_finance(wealth[i], credit[i], cost[i]):
-            who[m], stage[m], cells[m], cost[m], has_plant[m], unguaranteed[m] = (
-                who[i], stage[i], cells[i], cost[i], has_plant[i], unguaranteed[i],
-            )  # fmt: skip
-            m += 1
+        s, z = stage[i], zone[i]
+        lo, hi = zone_start[z], zone_end[z]
+        in_plant = rules.plant_slots(free[lo:hi], need) >= 1
+        if not keep[i] * p_plant[s] < (p_plant[s] if in_plant else p_none[s]):
+            continue  # thinned: without plant in its zone the founder waits for premises
+        with_plant = (free[lo:hi] >= need) & (need > 0)
+        w = rules.cell_weights(
+            rules.cell_mass(x.mass_coef[s], nbhd[:, lo:hi]), with_plant, b.location
+        )
+        if in_plant:
+            w = np.where(with_plant, w, 0.0)
+        place = lo + rules.choose(w, u_loc[n + i : n + i + 1])[0]
+        got = free[place] >= need and need > 0
+        c = cost_with_without[0] if got else cost_with_without[1]
+        if not rules.can_finance(wealth[i], credit[i], c):
+            continue
+        if got:
+            free[place] -= need
+        who[m], stage[m], cells[m], cost[m], has_plant[m], unguaranteed[m] = (
+            who[i], s, zone_order[place], c, got, unguaranteed[i],
+        )  # fmt: skip
+        m += 1
     if m == 0:
         return 0, jobless
     who, stage, cells, cost, has_plant = who[:m], stage[:m], cells[:m], cost[:m], has_plant[:m]
@@ -389,8 +415,8 @@ def invest(
     stage, anchor, workers = stage[kept], anchor[kept], workers[kept]
     need_idx = anchor.astype(np.int64)
     cells = locate(
-        stage, need_idx, needs, False, u_loc[:m], u_loc[m : 2 * m], b.location,
-        b.agglomeration_unit, location,
+        stage, need_idx, needs, u_loc[:m], u_loc[m : 2 * m], b.location, b.agglomeration_unit,
+        location,
     )  # fmt: skip
     productivity = rules.entry_productivity(workers.astype(np.float64), shock[:m], b.production)
     capital = rules.entrant_capital(workers, ent)

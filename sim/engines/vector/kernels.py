@@ -209,7 +209,7 @@ def positions_from_gaps(gaps, n):
 
 @jit()
 def migrate(
-    cand, u_back, jobless, u_leave, home_income, coastal_wage, active_levers, b_rec, tailors,
+    cand, u_back, jobless, u_leave, home_income, coastal_wage, publicised_levers, b_rec, tailors,
     month_mod,
 ):  # fmt: skip
     """Return migration's moves, decided on the state at the start of the month. Candidate i
@@ -235,7 +235,9 @@ def migrate(
     att = np.empty(n)
     for i in range(n):
         att[i] = attachment[away_now[i]]
-    p_back = rules.return_probability(home_income, coastal_wage, share[:n], active_levers, att, rm)
+    p_back = rules.return_probability(
+        home_income, coastal_wage, share[:n], publicised_levers, att, rm
+    )
     months = np.empty(jobless.size, dtype=np.int64)
     for j in range(jobless.size):
         months[j] = (month_mod - np.int64(since[jobless[j]])) & 0xFFFF  # uint16 clock

@@ -183,7 +183,7 @@ class VectorModel:
         )
         self._box_flat = self._boxes[: S * N]
         self._box_z = self._boxes[S * N : 2 * S * N]  # the same sums with the cells in zone order
-        self._set_zone_policy(self.gov.zone_policy(0))
+        self._set_zone_publicity(self.gov.zone_publicity(0))
         # the world reads and writes the engine's sums: `World` recomputes `box` in place, never
         # rebinds it (tests/test_vector_measures.py checks that the view stays one)
         world.adopt_box(self._box_flat.reshape(S, W, H))
@@ -317,17 +317,16 @@ class VectorModel:
         stages: np.ndarray,
         need_idx: np.ndarray | int,
         needs: np.ndarray,
-        plant_only: bool,
         g: np.random.Generator,
     ) -> np.ndarray:
-        """Location submodel for a batch of entrants (`entry_kernels.locate`, which the entry
-        kernels call): zone, then cell, all on the counts at the start of the batch. Entrant i
-        has stage `stages[i]` and plant need `needs[need_idx[i]]`."""
+        """Location submodel for a batch of entrants (`entry_kernels.locate`, which the
+        investment kernel calls): zone, then cell, all on the counts at the start of the batch.
+        Entrant i has stage `stages[i]` and plant need `needs[need_idx[i]]`."""
         k = stages.size
         u_zone, u_cell = g.random(k), g.random(k)
         return entry_kernels.locate(
             np.asarray(stages, dtype=np.int64), np.zeros(k, dtype=np.int64) + need_idx,
-            np.asarray(needs, dtype=float), plant_only, u_zone, u_cell,
+            np.asarray(needs, dtype=float), u_zone, u_cell,
             self._b_rec[0]["location"], float(self.spec.behaviour.agglomeration_unit),
             self._location(),
         )  # fmt: skip
@@ -352,9 +351,9 @@ class VectorModel:
 
     def _phase_levers(self) -> None:
         self.world.start_month(self.month)
-        self.env.active_levers = self.gov.active_count(self.month)
+        self.env.publicised_levers = self.gov.publicised_count(self.month)
         # no lever changes state between here and the end of location choice (investment)
-        self._set_zone_policy(self.gov.zone_policy(self.month))
+        self._set_zone_publicity(self.gov.zone_publicity(self.month))
 
     def _phase_migration(self) -> None:
         """Return migration on the peer shares at the start of the month.
@@ -369,36 +368,39 @@ class VectorModel:
         u_back, u_leave = g.random(cand.size), g.random(self._jobless.size)
         self._jobless, self.returns, self.departures = kernels.migrate(
             cand, u_back, self._jobless, u_leave, self.world.home_income(),
-            self.spec.behaviour.wages.coastal, self.env.active_levers, self._b_rec,
+            self.spec.behaviour.wages.coastal, self.env.publicised_levers, self._b_rec,
             self._tailors, self.month % _WRAP,
         )  # fmt: skip
 
     def _phase_founding(self) -> None:
-        """Foundings: each tailor at home with the skill founds with probability
-        sum_s share_s p_s (drawn by `_bernoulli_positions` over all tailors), in stage s with
-        probability proportional to share_s p_s: the same joint distribution as drawing a stage
-        by share and then founding with p_s. The rest is `entry_kernels.found`."""
+        """Foundings, by thinning: with `p_s` the founding probability of stage s with plant in
+        the founder's zone (no premises delay, the highest it can be) and `p_s(z)` the one in
+        zone z (`rules.founding_probability` on whether z has a plant slot left), each tailor at
+        home with the skill is a candidate with probability sum_s share_s p_s (drawn by
+        `_bernoulli_positions` over all tailors), in stage s with probability proportional to
+        share_s p_s; `entry_kernels.found` draws its zone z by the zone weights and keeps it
+        with probability p_s(z) / p_s. That is the joint distribution of drawing a stage by
+        share, a zone by the zone weights and founding with p_s(z), as the Mesa engine does."""
         ent = self.spec.behaviour.entrepreneurship
         g = self.streams.founding
         world = self.world
         owner_income = rules.expected_owner_income(
             world.stage_margin, self.chain.output_per_worker, ent.startup_workers
         )
-        plant_available = world.plant_available(ent.startup_workers)
-        p = rules.founding_probability(
-            owner_income, self.spec.behaviour.wages.home, plant_available, ent
-        )
-        joint = world.founder_shares * p
+        wage = self.spec.behaviour.wages.home
+        p_plant = np.asarray(rules.founding_probability(owner_income, wage, True, ent), float)
+        p_none = np.asarray(rules.founding_probability(owner_income, wage, False, ent), float)
+        joint = world.founder_shares * p_plant
         pos = _bernoulli_positions(g, self.status.size, float(joint.sum()))
         k = pos.size
         if k == 0:
             return
-        u, shock, u_loc = g.random(2 * k), g.standard_normal(k), self.streams.location.random(2 * k)
+        u, shock, u_loc = g.random(3 * k), g.standard_normal(k), self.streams.location.random(2 * k)
         cap_z, lev_z = world.founder_credit_terms(self.month, self._zones)
         start = self.firms.reserve(k)
         founded, self._jobless = entry_kernels.found(
-            pos, joint, u, u_loc, shock, self._b_rec, self._location(),
-            float(world.plant_need(ent.startup_workers)), plant_available,
+            pos, joint, p_plant, p_none, u, u_loc, shock, self._b_rec, self._location(),
+            float(world.plant_need(ent.startup_workers)),
             np.asarray(cap_z, dtype=float), np.asarray(lev_z, dtype=float),
             self.gov.guarantee_zones(self.month), self.gov.discount_zones(self.month),
             self._tailors, self._jobless, self.firms.bundle(FirmsEntry), self._grid, self.births,
@@ -413,17 +415,17 @@ class VectorModel:
         policy."""
         return self._loc
 
-    def _set_zone_policy(self, policy: np.ndarray) -> None:
-        """The month's zone policy (`Government.zone_policy`), and with it the `Location` the
-        month's entrants read (its other fields are arrays the engine updates in place)."""
-        self._zone_policy = policy
+    def _set_zone_publicity(self, publicity: np.ndarray) -> None:
+        """The month's zone publicity (`Government.zone_publicity`), and with it the `Location`
+        the month's entrants read (its other fields are arrays the engine updates in place)."""
+        self._zone_publicity = publicity
         county, loc = self.county, self.spec.behaviour.location
         self._loc = plain(
             Location(
                 area=county.area,
                 advantage=county.advantage,
                 base_rent=county.base_rent,
-                policy=self._zone_policy,
+                publicity=self._zone_publicity,
                 linked=self.chain.linked,
                 count_all_stages=bool(loc.count_all_stages),
                 zone_counts=self.world.zone_counts,
@@ -442,7 +444,7 @@ class VectorModel:
         inv = self.spec.behaviour.outside_investment
         g = self.streams.investment
         world = self.world
-        n = world.investor_arrivals(self._alive().size, self.env.active_levers, g)
+        n = world.investor_arrivals(self._alive().size, self.env.publicised_levers, g)
         if n == 0:
             return
         u, shock, u_loc = g.random(3 * n), g.standard_normal(n), self.streams.location.random(2 * n)
